@@ -1,0 +1,14 @@
+export { type ChdbModule, chdbEngineVersion, loadChdb } from './chdb.js';
+export {
+  clickHouseVersion,
+  type LocalClickHouse,
+  type StartClickHouseOptions,
+  startClickHouseServer,
+  stopClickHouseServer,
+} from './clickhouse-server.js';
+export { findExecutable } from './commands.js';
+export { type LocalKafka, resolveKafkaClasspath, startKafka, stopKafka, waitForKafka } from './kafka.js';
+export { freePort } from './ports.js';
+export { isAlive, stopProcess, waitUntil } from './processes.js';
+export { type InfraState, readState, writeState } from './state.js';
+export { kafkaVersion, PINNED_KAFKA_VERSION } from './versions.js';

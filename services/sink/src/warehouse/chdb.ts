@@ -1,0 +1,61 @@
+import type { Warehouse } from './warehouse.js';
+
+type ChdbModule = typeof import('chdb');
+type ChdbSession = InstanceType<ChdbModule['Session']>;
+
+/**
+ * Embedded chDB: the default warehouse when no CLICKHOUSE_URL is configured. chDB is an optional dependency
+ * (a large native library), loaded only here. Its data dir is locked by the one process that opens it, so in
+ * embedded mode the sink owns it and other tools ask the sink.
+ */
+export class ChdbWarehouse implements Warehouse {
+  readonly engine = 'chdb' as const;
+
+  private constructor(private readonly session: ChdbSession) {}
+
+  static async open(dataDir: string): Promise<ChdbWarehouse> {
+    let chdb: ChdbModule;
+    try {
+      chdb = await import('chdb');
+    } catch (error) {
+      throw new Error(
+        `the embedded warehouse needs the optional npm package "chdb" (npm install chdb), or set CLICKHOUSE_URL: ${(error as Error).message}`,
+      );
+    }
+    const warehouse = new ChdbWarehouse(new chdb.Session(dataDir));
+    // chDB prints 64-bit integers as JSON numbers by default; the server quotes them. Align on strings so no
+    // caller ever sees a UInt64 rounded to a JS number.
+    await warehouse.command('SET output_format_json_quote_64bit_integers = 1');
+    return warehouse;
+  }
+
+  async command(sql: string): Promise<void> {
+    await this.session.queryAsync(sql, { format: 'TSV' });
+  }
+
+  async query<Row>(sql: string): Promise<Row[]> {
+    const result = await this.session.queryAsync(sql, { format: 'JSONEachRow' });
+    const text = result.text();
+    if (text.trim() === '') return [];
+    return text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Row);
+  }
+
+  async insertJsonEachRow(table: string, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    const payload = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n'));
+    await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+  }
+
+  async version(): Promise<string> {
+    const [row] = await this.query<{ version: string }>('SELECT version() AS version');
+    if (row === undefined) throw new Error('SELECT version() returned no row');
+    return row.version;
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { Warehouse } from './warehouse.js';
+
+export interface ClickHouseServerOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  requestTimeoutMs?: number;
+}
+
+/** The ClickHouse server adapter, over HTTP with the official client. */
+export class ClickHouseServerWarehouse implements Warehouse {
+  readonly engine = 'clickhouse-server' as const;
+  private readonly client: ClickHouseClient;
+
+  constructor(options: ClickHouseServerOptions) {
+    this.client = createClient({
+      url: options.url,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+    });
+  }
+
+  async command(sql: string): Promise<void> {
+    await this.client.command({ query: sql });
+  }
+
+  async query<Row>(sql: string): Promise<Row[]> {
+    const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+    return result.json<Row>();
+  }
+
+  async insertJsonEachRow(table: string, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+  }
+
+  async version(): Promise<string> {
+    const [row] = await this.query<{ version: string }>('SELECT version() AS version');
+    if (row === undefined) throw new Error('SELECT version() returned no row');
+    return row.version;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { freePort, isAlive, kafkaVersion, PINNED_KAFKA_VERSION, stopProcess } from '@okendo/infra/local';
+import { describe, expect, it } from 'vitest';
+
+describe('stopProcess', () => {
+  it('ends a process that honours SIGTERM without escalating', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const pid = child.pid ?? -1;
+    expect(isAlive(pid)).toBe(true);
+    expect(await stopProcess(pid, 5_000)).toBe('terminated');
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('SIGKILLs a process that ignores SIGTERM once the grace period is over', async () => {
+    const script = "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)";
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    expect(await stopProcess(child.pid ?? -1, 300)).toBe('killed');
+    expect(isAlive(child.pid ?? -1)).toBe(false);
+  });
+
+  it('reports a process that is already gone', async () => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(await stopProcess(child.pid ?? -1)).toBe('not-running');
+  });
+});
+
+describe('freePort', () => {
+  it('returns a port that can be bound on 127.0.0.1', async () => {
+    const port = await freePort();
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => server.close(resolve));
+    expect(port).toBeGreaterThan(0);
+  });
+});
+
+describe('kafkaVersion', () => {
+  it('is the pinned version unless KAFKA_VERSION overrides it', () => {
+    expect(kafkaVersion({})).toBe(PINNED_KAFKA_VERSION);
+    expect(kafkaVersion({ KAFKA_VERSION: ' 4.1.1 ' })).toBe('4.1.1');
+  });
+
+  it('rejects a malformed override with the offending value', () => {
+    expect(() => kafkaVersion({ KAFKA_VERSION: 'latest' })).toThrow(
+      /KAFKA_VERSION must look like 3.9.1, got "latest"/,
+    );
+  });
+});

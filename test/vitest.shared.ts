@@ -1,0 +1,11 @@
+import { fileURLToPath } from 'node:url';
+
+/** Settings both suites share: run from the repo root, load workspace packages from their TypeScript sources. */
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+// The same mapping as the "source" export condition of each package.json, so tests need no prior build.
+export const workspaceSources = [
+  { find: /^@okendo\/infra\/local$/, replacement: `${repoRoot}infra/local/index.ts` },
+  { find: /^@okendo\/schemas$/, replacement: `${repoRoot}schemas/src/index.ts` },
+  { find: /^@okendo\/(ingest|sink)$/, replacement: `${repoRoot}services/$1/src/index.ts` },
+];
