@@ -16,8 +16,10 @@ export interface LocalKafka {
   version: string;
   brokers: string;
   pid: number;
-  /** Temp dir holding config, data and the broker's log; removed on stop. */
+  /** Temp dir holding config, data and the broker's log; removed on stop unless kept for a restart. */
   dir: string;
+  brokerPort: number;
+  controllerPort: number;
   startupMs: number;
 }
 
@@ -26,6 +28,8 @@ export interface StartKafkaOptions {
   /** true for `infra:up` (the broker outlives the command); false in tests. */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /** Restart a stopped broker on its old data dir and ports (fault tests); a fresh temp dir otherwise. */
+  reuse?: Pick<LocalKafka, 'dir' | 'brokerPort' | 'controllerPort'>;
 }
 
 function cacheDir(): string {
@@ -126,9 +130,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
   const started = Date.now();
   const version = options.version ?? kafkaVersion();
   const [classpath, java] = await Promise.all([resolveKafkaClasspath(version), javaBinary()]);
-  const dir = await mkdtemp(join(tmpdir(), 'okendo-kafka-'));
-  const brokerPort = await freePort();
-  const controllerPort = await freePort();
+  const reuse = options.reuse;
+  const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), 'okendo-kafka-')));
+  const brokerPort = reuse?.brokerPort ?? (await freePort());
+  const controllerPort = reuse?.controllerPort ?? (await freePort());
   const propertiesFile = join(dir, 'server.properties');
   await writeFile(propertiesFile, serverProperties(dir, brokerPort, controllerPort));
   // A Java @argfile keeps the long classpath off the visible command line.
@@ -143,19 +148,21 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     `-Dlog4j.configuration=file:${join(kafkaAssets, 'log4j.properties')}`,
     `@${argFile}`,
   ];
-  try {
-    await execFileAsync(java, [
-      ...jvm,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      newClusterId(),
-      '-c',
-      propertiesFile,
-    ]);
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`formatting Kafka storage failed: ${(error as Error).message}`);
+  if (reuse === undefined) {
+    try {
+      await execFileAsync(java, [
+        ...jvm,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        newClusterId(),
+        '-c',
+        propertiesFile,
+      ]);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`formatting Kafka storage failed: ${(error as Error).message}`);
+    }
   }
   const logFile = join(dir, 'kafka.log');
   const child = spawnDaemon({
@@ -180,7 +187,16 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
       `${(error as Error).message}\n--- kafka.log (tail) ---\n${log.split('\n').slice(-30).join('\n')}`,
     );
   }
-  return { kind: 'kafka', version, brokers, pid, dir, startupMs: Date.now() - started };
+  return {
+    kind: 'kafka',
+    version,
+    brokers,
+    pid,
+    dir,
+    brokerPort,
+    controllerPort,
+    startupMs: Date.now() - started,
+  };
 }
 
 /** Ready means: the admin client connects and lists topics. */
@@ -215,8 +231,12 @@ export async function waitForKafka(
   );
 }
 
-export async function stopKafka(kafka: Pick<LocalKafka, 'pid' | 'dir'>, graceMs = 20_000): Promise<string> {
-  const outcome = await stopProcess(kafka.pid, graceMs);
-  await rm(kafka.dir, { recursive: true, force: true });
+/** Stops the broker; `keepData` leaves its dir for a restart with `reuse`; `kill` skips the graceful stop. */
+export async function stopKafka(
+  kafka: Pick<LocalKafka, 'pid' | 'dir'>,
+  options: { keepData?: boolean; graceMs?: number; kill?: boolean } = {},
+): Promise<string> {
+  const outcome = await stopProcess(kafka.pid, options.kill ? 0 : (options.graceMs ?? 20_000));
+  if (!options.keepData) await rm(kafka.dir, { recursive: true, force: true });
   return outcome;
 }

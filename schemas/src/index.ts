@@ -1,12 +1,15 @@
-/** Okendo resource types as they appear in `resourceType` of a webhook body (okendo-webhooks.md). */
-export const RESOURCE_TYPES = [
-  'review',
-  'loyalty_customer',
-  'loyalty_adjustment_transaction',
-  'loyalty_earning_transaction',
-  'loyalty_redemption_transaction',
-  'quiz_response',
-  'survey_response',
-] as const;
-
-export type ResourceType = (typeof RESOURCE_TYPES)[number];
+export { type Codec, envelopeCodec, RESOURCE_RECORD_SCHEMAS, unroutedCodec } from './codecs.js';
+export { EDGE_CASE_FIXTURES, FIXTURES, type WebhookFixture } from './fixtures.js';
+export type * from './generated/contract.js';
+export {
+  DEFAULT_TOPIC_PREFIX,
+  ENTITY_ID_FIELD,
+  entityIdOf,
+  isResourceType,
+  RESOURCE_TYPES,
+  type ResourceType,
+  SPECIAL_TOPICS,
+  type SpecialTopic,
+  type TopicKey,
+  topicName,
+} from './resource-types.js';

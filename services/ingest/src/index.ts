@@ -1,2 +1,10 @@
-/** The ingest service: built in the Ingest issue. */
-export const SERVICE_NAME = 'okendo-ingest';
+export { buildIngestApp, type IngestAppOptions } from './app.js';
+export { DEFAULT_SOURCE, describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
+export { ConfigError } from './env-reader.js';
+export { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
+export { createIdempotentProducer, KafkaPublisher, PublishError } from './publishing/kafka-publisher.js';
+export { RecentMessageIds } from './publishing/recent-message-ids.js';
+export { type RoutedDelivery, routeDelivery } from './routing/route-delivery.js';
+export { type RunningIngest, startIngest } from './server.js';
+export { type VerificationResult, verifySignature } from './signature/verify-signature.js';
+export { parseSigningSecret, type SigningKey } from './signature/webhook-secrets.js';

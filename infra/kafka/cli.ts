@@ -1,0 +1,31 @@
+/** `npm run topics`: creates the pipeline's topics on KAFKA_BROKERS (prefix KAFKA_TOPIC_PREFIX, default okendo.). */
+import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from './topics.js';
+
+const brokers = process.env['KAFKA_BROKERS']?.trim();
+if (!brokers) {
+  console.error(
+    'KAFKA_BROKERS is not set: give the brokers as host:port[,host:port] (npm run infra:up prints it)',
+  );
+  process.exit(2);
+}
+const prefix = process.env['KAFKA_TOPIC_PREFIX'] ?? DEFAULT_TOPIC_PREFIX;
+const admin = new Kafka({
+  clientId: 'okendo-topics',
+  brokers: brokers.split(','),
+  logLevel: logLevel.WARN,
+}).admin();
+try {
+  await admin.connect();
+  const report = await ensureTopics(admin, { prefix });
+  for (const name of report.created) console.log(`created  ${name}`);
+  for (const name of report.existing) console.log(`exists   ${name}`);
+  for (const name of report.underPartitioned)
+    console.warn(`warning: ${name} has fewer partitions than declared`);
+} catch (error) {
+  console.error(`could not create topics on ${brokers}: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await admin.disconnect();
+}

@@ -1,0 +1,7 @@
+export {
+  type EnsureTopicsOptions,
+  type EnsureTopicsReport,
+  ensureTopics,
+  TOPIC_SPECS,
+  type TopicSpec,
+} from './topics.js';

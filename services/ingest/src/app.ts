@@ -1,0 +1,211 @@
+/**
+ * The ingest as a Fastify app: verify the signature on the raw bytes, route, publish to Kafka, and answer 2xx
+ * only once the broker has the event. The process around it (config, Kafka connection, listen, shutdown)
+ * lives in server.ts, so tests can build the app against their own broker and topics.
+ */
+import { envelopeCodec, topicName, unroutedCodec } from '@okendo/schemas';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IngestConfig } from './config.js';
+import { DEFAULT_SOURCE } from './config.js';
+import { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
+import { createIngestMetrics, type IngestMetrics, type RequestOutcome } from './metrics.js';
+import { type KafkaPublisher, type OutgoingMessage, PublishError } from './publishing/kafka-publisher.js';
+import { RecentMessageIds } from './publishing/recent-message-ids.js';
+import { routeDelivery } from './routing/route-delivery.js';
+import { verifySignature } from './signature/verify-signature.js';
+
+export interface IngestAppOptions {
+  config: Readonly<IngestConfig>;
+  publisher: KafkaPublisher;
+  /** pino options; false silences it (tests). Defaults to JSON logs at config.logLevel. */
+  logger?: false | { level: string };
+  /** Whether the Kafka producer is connected (for /readyz). */
+  producerConnected?: () => boolean;
+  clock?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the handlers; logged once per request and counted in ingest_requests_total. */
+    outcome?: { outcome: RequestOutcome; code?: string; messageId?: string; resourceType?: string };
+  }
+}
+
+const WEBHOOK_PATHS = ['/webhooks/okendo', '/webhooks/okendo/:source'];
+
+const outcomeOfError: Partial<Record<IngestErrorCode, RequestOutcome>> = {
+  missing_headers: 'unauthorized',
+  invalid_timestamp: 'unauthorized',
+  timestamp_too_old: 'unauthorized',
+  timestamp_in_future: 'unauthorized',
+  no_valid_signature: 'unauthorized',
+  kafka_unavailable: 'unavailable',
+  internal_error: 'error',
+};
+
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: IngestErrorCode,
+  detail?: string,
+): FastifyReply {
+  request.outcome = { ...request.outcome, outcome: outcomeOfError[code] ?? 'rejected', code };
+  return reply.code(INGEST_ERRORS[code].status).send(errorBody(code, detail));
+}
+
+/** Maps Fastify's own errors (body parsing, limits) onto our coded errors. */
+function codeForFrameworkError(error: { code?: string; statusCode?: number }): IngestErrorCode {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'body_too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
+    default:
+      if (error.statusCode === 408) return 'request_timeout';
+      if (error.statusCode === 413) return 'body_too_large';
+      if (error.statusCode === 415) return 'unsupported_media_type';
+      return error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+        ? 'bad_request'
+        : 'internal_error';
+  }
+}
+
+export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstance; metrics: IngestMetrics } {
+  const { config, publisher } = options;
+  const clock = options.clock ?? Date.now;
+  const recentIds = new RecentMessageIds(config.dedupeWindowSeconds * 1_000, config.dedupeMaxEntries);
+  const metrics = createIngestMetrics(() => publisher.queuedMessages);
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // One log line per request is written by the onResponse hook below, with the outcome and no headers.
+    disableRequestLogging: true,
+    // A body that trickles in forever must not hold a connection: Okendo times out at 15 s anyway.
+    requestTimeout: 15_000,
+    return503OnClosing: true,
+  });
+
+  // The signature covers the raw bytes: keep the body as a Buffer and never re-serialise it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.addHook('onRequest', async () => {
+    metrics.inFlight.inc();
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.inFlight.dec();
+    const outcome = request.outcome ?? { outcome: 'other' as const };
+    metrics.requests.inc({ outcome: outcome.outcome });
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        source: (request.params as { source?: string } | undefined)?.source,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        ...outcome,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const code = codeForFrameworkError(error as { code?: string; statusCode?: number });
+    if (code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
+    return sendError(request, reply, code);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 'not_found'));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const health = publisher.health();
+    const connected = options.producerConnected?.() ?? true;
+    if (health.healthy && connected) return { status: 'ready' };
+    return reply
+      .code(503)
+      .send({ status: 'not_ready', reason: connected ? health.reason : 'producer not connected' });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  for (const url of WEBHOOK_PATHS) {
+    app.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url,
+      handler: async (request, reply) =>
+        sendError(request, reply.header('allow', 'POST'), 'method_not_allowed'),
+    });
+    app.post<{ Params: { source?: string } }>(url, async (request, reply) => {
+      const receivedAtMs = clock();
+      const source = request.params.source ?? DEFAULT_SOURCE;
+      const keys = config.sources.get(source);
+      if (keys === undefined) return sendError(request, reply, 'unknown_source');
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+
+      const verified = verifySignature(request.headers, body, {
+        keys,
+        toleranceSeconds: config.timestampToleranceSeconds,
+        nowSeconds: Math.floor(receivedAtMs / 1_000),
+      });
+      if (!verified.ok) {
+        metrics.verificationFailures.inc({ reason: verified.reason });
+        return sendError(request, reply, verified.reason, verified.detail);
+      }
+      const dedupeKey = `${source}\u0000${verified.messageId}`;
+      request.outcome = { outcome: 'other', messageId: verified.messageId };
+      if (recentIds.has(dedupeKey, receivedAtMs)) {
+        request.outcome = { outcome: 'duplicate', messageId: verified.messageId };
+        return reply.code(200).send({ status: 'duplicate' });
+      }
+
+      const routed = routeDelivery(body, {
+        messageId: verified.messageId,
+        senderTimestamp: verified.timestamp,
+        receivedAtMs,
+        source,
+      });
+      const message: OutgoingMessage =
+        routed.kind === 'routed'
+          ? {
+              topic: topicName(routed.resourceType, config.topicPrefix),
+              key: routed.key,
+              value: envelopeCodec.encode(routed.envelope),
+            }
+          : {
+              topic: topicName('unrouted', config.topicPrefix),
+              key: routed.key,
+              value: unroutedCodec.encode(routed.delivery),
+            };
+
+      const stopTimer = metrics.publishSeconds.startTimer({ topic: message.topic });
+      try {
+        await publisher.publish(message);
+      } catch (error) {
+        if (error instanceof PublishError) {
+          reply.header('retry-after', String(config.retryAfterSeconds));
+          return sendError(request, reply, 'kafka_unavailable', error.message);
+        }
+        throw error;
+      } finally {
+        stopTimer();
+      }
+      recentIds.remember(dedupeKey, receivedAtMs);
+      if (routed.kind === 'routed') {
+        request.outcome = {
+          outcome: 'published',
+          messageId: verified.messageId,
+          resourceType: routed.resourceType,
+        };
+        return reply.code(200).send({ status: 'published' });
+      }
+      request.outcome = { outcome: 'unrouted', code: routed.reasonCode, messageId: verified.messageId };
+      return reply.code(200).send({ status: 'unrouted', reason: routed.reasonCode });
+    });
+  }
+  return { app, metrics };
+}

@@ -1,0 +1,61 @@
+/** Prometheus metrics of the ingest, in a registry of its own (so two apps in one process don't collide). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What became of a request: the `outcome` label of ingest_requests_total. */
+export type RequestOutcome =
+  | 'published'
+  | 'unrouted'
+  | 'duplicate'
+  | 'unauthorized'
+  | 'rejected'
+  | 'unavailable'
+  | 'error'
+  | 'other';
+
+export interface IngestMetrics {
+  registry: Registry;
+  requests: Counter<'outcome'>;
+  verificationFailures: Counter<'reason'>;
+  publishSeconds: Histogram<'topic'>;
+  inFlight: Gauge;
+}
+
+export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
+  const registry = new Registry();
+  const metrics: IngestMetrics = {
+    registry,
+    requests: new Counter({
+      name: 'ingest_requests_total',
+      help: 'Webhook requests by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    verificationFailures: new Counter({
+      name: 'ingest_verification_failures_total',
+      help: 'Requests rejected by signature verification, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    publishSeconds: new Histogram({
+      name: 'ingest_publish_duration_seconds',
+      help: 'Time from publish to broker acknowledgement',
+      labelNames: ['topic'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'ingest_in_flight_requests',
+      help: 'Webhook requests being handled',
+      registers: [registry],
+    }),
+  };
+  new Gauge({
+    name: 'ingest_publish_queue_depth',
+    help: 'Messages waiting for the broker',
+    registers: [registry],
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+  return metrics;
+}

@@ -1,0 +1,197 @@
+/**
+ * Publishes to Kafka with the delivery rules in one place: idempotent producer, acks=all, and a promise per
+ * message that resolves only once the broker acknowledged it (the ingest answers 2xx only then).
+ *
+ * Concurrent requests are group-committed: while one batch is in flight, new messages queue up and go out
+ * together in the next sendBatch. That keeps one request in flight (idempotent ordering) without paying a
+ * broker round trip per HTTP request.
+ */
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+}
+
+export type PublishFailure = 'publish_timeout' | 'overloaded' | 'kafka_error' | 'closed';
+
+/** A failed publish: always retriable by the sender, which is why the ingest maps it to 503 + Retry-After. */
+export class PublishError extends Error {
+  readonly retriable = true;
+  constructor(
+    readonly code: PublishFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}
+
+export interface PublisherOptions {
+  /** A message not acknowledged within this time fails (the request gets 503). */
+  publishTimeoutMs: number;
+  /** Beyond this many queued messages, new ones fail at once instead of piling up in memory. */
+  maxQueuedMessages: number;
+  /** Upper bound of messages in one sendBatch. */
+  maxBatchMessages: number;
+}
+
+interface Pending {
+  message: OutgoingMessage;
+  settled: boolean;
+  resolve: () => void;
+  reject: (error: PublishError) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The producer settings nobody overrides: exactly-once per partition, ordered, never give up retrying. */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1_000 },
+  });
+}
+
+export class KafkaPublisher {
+  private readonly queue: Pending[] = [];
+  private inFlight: Promise<void> | undefined;
+  private inFlightSince = 0;
+  private lastError: { at: number; message: string } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: PublisherOptions,
+  ) {}
+
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  /** Healthy unless a batch has been stuck past the publish timeout or the last batch failed. */
+  health(now = Date.now()): { healthy: boolean; reason?: string } {
+    if (this.closed) return { healthy: false, reason: 'shutting down' };
+    if (this.inFlight && now - this.inFlightSince > this.options.publishTimeoutMs) {
+      return { healthy: false, reason: `a batch has waited ${now - this.inFlightSince} ms for the broker` };
+    }
+    if (this.lastError) return { healthy: false, reason: `last publish failed: ${this.lastError.message}` };
+    return { healthy: true };
+  }
+
+  publish(message: OutgoingMessage): Promise<void> {
+    if (this.closed) return Promise.reject(new PublishError('closed', 'the ingest is shutting down'));
+    if (this.queue.length >= this.options.maxQueuedMessages) {
+      return Promise.reject(
+        new PublishError('overloaded', `${this.queue.length} messages already wait for the broker`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = {
+        message,
+        settled: false,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.settle(
+            pending,
+            new PublishError(
+              'publish_timeout',
+              `Kafka did not acknowledge within ${this.options.publishTimeoutMs} ms`,
+            ),
+          );
+        }, this.options.publishTimeoutMs),
+      };
+      this.queue.push(pending);
+      if (this.inFlight === undefined) this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Stops taking messages and sends what is queued, for at most the publish timeout (a broker that is down
+   * must not hold the shutdown forever: unacknowledged requests got 503 and will be retried), then disconnects.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const deadline = Date.now() + this.options.publishTimeoutMs;
+    while ((this.inFlight !== undefined || this.queue.some((p) => !p.settled)) && Date.now() < deadline) {
+      if (this.inFlight === undefined) this.scheduleFlush();
+      const timeLeft = new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, deadline - Date.now())).unref(),
+      );
+      await Promise.race([this.inFlight, timeLeft]);
+    }
+    await this.producer.disconnect();
+  }
+
+  private settle(pending: Pending, error?: PublishError): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  private scheduleFlush(): void {
+    // setImmediate lets the requests of the current event-loop turn join the batch.
+    this.inFlight = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    this.inFlightSince = Date.now();
+  }
+
+  private async flush(): Promise<void> {
+    const batch: Pending[] = [];
+    while (batch.length < this.options.maxBatchMessages && this.queue.length > 0) {
+      const next = this.queue.shift() as Pending;
+      // A message whose request already timed out is not sent: the sender will retry it anyway.
+      if (!next.settled) batch.push(next);
+    }
+    if (batch.length > 0) {
+      this.inFlightSince = Date.now();
+      try {
+        await this.producer.sendBatch({
+          topicMessages: byTopic(batch),
+          acks: -1,
+          compression: CompressionTypes.None,
+        });
+        this.lastError = undefined;
+        for (const pending of batch) this.settle(pending);
+      } catch (error) {
+        this.lastError = { at: Date.now(), message: (error as Error).message };
+        const failure = new PublishError(
+          'kafka_error',
+          `Kafka rejected the batch: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+        for (const pending of batch) this.settle(pending, failure);
+      }
+    }
+    this.inFlight = undefined;
+    if (this.queue.length > 0) this.scheduleFlush();
+  }
+}
+
+function byTopic(batch: readonly Pending[]): TopicMessages[] {
+  const topics = new Map<string, Message[]>();
+  for (const { message } of batch) {
+    let messages = topics.get(message.topic);
+    if (messages === undefined) {
+      messages = [];
+      topics.set(message.topic, messages);
+    }
+    messages.push({ key: message.key, value: message.value });
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,94 @@
+/**
+ * The ingest process: `npm run ingest`. Reads the config, connects the idempotent producer, makes sure the
+ * topics exist, serves, and on SIGTERM/SIGINT stops accepting, finishes in-flight requests, flushes the
+ * producer and exits 0.
+ */
+import { ensureTopics } from '@okendo/infra/kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { buildIngestApp } from './app.js';
+import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
+import { ConfigError } from './env-reader.js';
+import { createIdempotentProducer, KafkaPublisher } from './publishing/kafka-publisher.js';
+
+export interface RunningIngest {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export async function startIngest(config: Readonly<IngestConfig>): Promise<RunningIngest> {
+  const kafka = new Kafka({
+    clientId: config.kafkaClientId,
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+  });
+  if (config.ensureTopics) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, { prefix: config.topicPrefix });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const producer = createIdempotentProducer(kafka);
+  let connected = false;
+  producer.on(producer.events.CONNECT, () => {
+    connected = true;
+  });
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
+  });
+  await producer.connect();
+  const publisher = new KafkaPublisher(producer, {
+    publishTimeoutMs: config.publishTimeoutMs,
+    maxQueuedMessages: config.maxQueuedMessages,
+    maxBatchMessages: 1_000,
+  });
+  const { app } = buildIngestApp({ config, publisher, producerConnected: () => connected });
+  app.log.info({ config: describeConfig(config) }, 'starting ingest');
+  const url = await app.listen({ host: config.host, port: config.port });
+  return {
+    url,
+    stop: async () => {
+      await app.close();
+      await publisher.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<IngestConfig>;
+  try {
+    config = loadIngestConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(2);
+  }
+  const ingest = await startIngest(config);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(JSON.stringify({ level: 'info', msg: `${signal}: draining`, url: ingest.url }));
+    const timer = setTimeout(() => {
+      console.error(
+        JSON.stringify({ level: 'error', msg: `shutdown took over ${config.shutdownTimeoutMs} ms` }),
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    ingest.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'shutdown failed', err: String(error) }));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  await main();
+}

@@ -1,0 +1,123 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  describeConfig,
+  INGEST_ERRORS,
+  loadIngestConfig,
+  RecentMessageIds,
+} from '@okendo/ingest';
+import { describe, expect, it } from 'vitest';
+import { newWebhookSecret } from '../harness/webhook-signer.js';
+
+const secret = newWebhookSecret();
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadIngestConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadIngestConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = loadIngestConfig({ KAFKA_BROKERS: 'a:9092, b:9092', OKENDO_WEBHOOK_SECRETS: secret });
+    expect(config).toMatchObject({
+      kafkaBrokers: ['a:9092', 'b:9092'],
+      port: 8080,
+      bodyLimitBytes: 1_048_576,
+      timestampToleranceSeconds: 300,
+      topicPrefix: 'okendo.',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every bad key at once, with what was expected', () => {
+    const problems = problemsOf({
+      INGEST_PORT: '80a',
+      INGEST_BODY_LIMIT_BYTES: '',
+      INGEST_PUBLISH_TIMEOUT_MS: '20000',
+      INGEST_ENSURE_TOPICS: 'maybe',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems.join('\n')).toMatch(/KAFKA_BROKERS: required/);
+    expect(problems.join('\n')).toMatch(/OKENDO_WEBHOOK_SECRETS: required/);
+    expect(problems.join('\n')).toMatch(/INGEST_PORT: expected a whole number from 0 to 65535, got "80a"/);
+    expect(problems.join('\n')).toMatch(
+      /INGEST_PUBLISH_TIMEOUT_MS: expected a whole number from 100 to 12000/,
+    );
+    expect(problems.join('\n')).toMatch(/INGEST_ENSURE_TOPICS: expected true or false/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL: one of/);
+  });
+
+  it('never echoes a secret, valid or not', () => {
+    const bad = 'whsec_!!notbase64-but-secret';
+    const problems = problemsOf({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SECRETS: `${secret},${bad}` });
+    expect(problems).toEqual(['OKENDO_WEBHOOK_SECRETS secret #2 is not valid base64 after "whsec_"']);
+    const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SECRETS: secret });
+    expect(JSON.stringify(describeConfig(config))).not.toContain(secret.slice(6));
+  });
+
+  it('reads per-source secrets from a file', async () => {
+    const file = join(tmpdir(), `sources-${process.pid}.json`);
+    await writeFile(file, JSON.stringify({ 'store-eu': [secret], 'Bad Name': [secret] }));
+    expect(problemsOf({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: file })).toEqual([
+      'OKENDO_WEBHOOK_SOURCES_FILE: source name "Bad Name" must match /^[a-z0-9][a-z0-9_-]{0,62}$/',
+    ]);
+    await writeFile(file, JSON.stringify({ 'store-eu': [secret, newWebhookSecret()] }));
+    const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: file });
+    expect(config.sources.get('store-eu')).toHaveLength(2);
+    expect(config.sources.has('default')).toBe(false);
+  });
+});
+
+describe('INGEST_ERRORS', () => {
+  it('keeps each code on its documented status', () => {
+    const statuses = Object.fromEntries(
+      Object.entries(INGEST_ERRORS).map(([code, { status }]) => [code, status]),
+    );
+    expect(statuses).toEqual({
+      missing_headers: 401,
+      invalid_timestamp: 401,
+      timestamp_too_old: 401,
+      timestamp_in_future: 401,
+      no_valid_signature: 401,
+      unknown_source: 404,
+      not_found: 404,
+      method_not_allowed: 405,
+      body_too_large: 413,
+      unsupported_media_type: 415,
+      bad_request: 400,
+      request_timeout: 408,
+      kafka_unavailable: 503,
+      internal_error: 500,
+    });
+  });
+});
+
+describe('RecentMessageIds', () => {
+  it('remembers ids for the window, then forgets them', () => {
+    const ids = new RecentMessageIds(1_000, 10);
+    ids.remember('a', 0);
+    expect(ids.has('a', 999)).toBe(true);
+    expect(ids.has('a', 1_000)).toBe(false);
+  });
+
+  it('keeps at most maxEntries, dropping the oldest', () => {
+    const ids = new RecentMessageIds(60_000, 3);
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) ids.remember(id, i);
+    expect(ids.size).toBe(3);
+    expect(ids.has('a', 10)).toBe(false);
+    expect(ids.has('d', 10)).toBe(true);
+  });
+
+  it('is off with a zero window', () => {
+    const ids = new RecentMessageIds(0, 3);
+    ids.remember('a', 0);
+    expect(ids.has('a', 0)).toBe(false);
+  });
+});
