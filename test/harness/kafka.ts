@@ -22,3 +22,54 @@ export async function createTestTopic(
   if (!created) throw new Error(`topic ${topic} already existed`);
   return topic;
 }
+
+export interface ReadMessage {
+  topic: string;
+  partition: number;
+  key: string | undefined;
+  value: Buffer;
+}
+
+/** Reads the first `count` messages of the topics in a throwaway group; fails after `timeoutMs`. */
+export async function readMessages(
+  kafka: Kafka,
+  topics: readonly string[],
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const seen: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${seen.length} of ${count} messages`)),
+        timeoutMs,
+      );
+      if (count === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            seen.push({
+              topic,
+              partition,
+              key: message.key?.toString(),
+              value: message.value ?? Buffer.alloc(0),
+            });
+            if (seen.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}

@@ -4,7 +4,12 @@
  * lives in server.ts, so tests can build the app against their own broker and topics.
  */
 import { envelopeCodec, topicName, unroutedCodec } from '@okendo/schemas';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { IngestConfig } from './config.js';
 import { DEFAULT_SOURCE } from './config.js';
 import { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
@@ -80,7 +85,7 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
     // One log line per request is written by the onResponse hook below, with the outcome and no headers.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A body that trickles in forever must not hold a connection: Okendo times out at 15 s anyway.
     requestTimeout: 15_000,
     return503OnClosing: true,
