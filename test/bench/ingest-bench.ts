@@ -77,8 +77,9 @@ async function stop(target: Target): Promise<void> {
   await new Promise((resolve) => target.child.once('exit', resolve));
 }
 
-let kafka: LocalKafka | undefined;
-const brokers = process.env['KAFKA_BROKERS'] ?? (kafka = await startKafka()).brokers;
+// A broker from KAFKA_BROKERS, or a native one started (and stopped) here.
+const kafka: LocalKafka | undefined = process.env['KAFKA_BROKERS'] ? undefined : await startKafka();
+const brokers = process.env['KAFKA_BROKERS'] ?? kafka?.brokers ?? '';
 try {
   const results: Record<
     string,
