@@ -5,7 +5,7 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // The same mapping as the "source" export condition of each package.json, so tests need no prior build.
 export const workspaceSources = [
-  { find: /^@okendo\/infra\/(local|kafka)$/, replacement: `${repoRoot}infra/$1/index.ts` },
+  { find: /^@okendo\/infra\/(local|kafka|clickhouse)$/, replacement: `${repoRoot}infra/$1/index.ts` },
   { find: /^@okendo\/schemas$/, replacement: `${repoRoot}schemas/src/index.ts` },
-  { find: /^@okendo\/(ingest|sink)$/, replacement: `${repoRoot}services/$1/src/index.ts` },
+  { find: /^@okendo\/(common|ingest|sink)$/, replacement: `${repoRoot}services/$1/src/index.ts` },
 ];

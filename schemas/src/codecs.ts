@@ -4,6 +4,8 @@
  */
 import avro from 'avsc';
 import {
+  type DeadLetter,
+  deadLetterSchema,
   loyaltyCustomerSchema,
   loyaltyTransactionSchema,
   quizResponseSchema,
@@ -50,9 +52,12 @@ function codecFor<T>(schema: object): Codec<T> {
 
 export const envelopeCodec: Codec<WebhookEnvelope> = codecFor(webhookEnvelopeSchema);
 export const unroutedCodec: Codec<UnroutedDelivery> = codecFor(unroutedDeliverySchema);
+export const deadLetterCodec: Codec<DeadLetter> = codecFor(deadLetterSchema);
 
 /** The normalised record schema of each resource type (the three loyalty transaction types share one). */
-export const RESOURCE_RECORD_SCHEMAS: Readonly<Record<ResourceType, { name: string }>> = {
+export const RESOURCE_RECORD_SCHEMAS: Readonly<
+  Record<ResourceType, { name: string; fields: readonly object[] }>
+> = {
   review: reviewSchema,
   loyalty_customer: loyaltyCustomerSchema,
   loyalty_adjustment_transaction: loyaltyTransactionSchema,
@@ -61,3 +66,8 @@ export const RESOURCE_RECORD_SCHEMAS: Readonly<Record<ResourceType, { name: stri
   quiz_response: quizResponseSchema,
   survey_response: surveyResponseSchema,
 };
+
+/** Codecs of the normalised records: validating a mapped record against its schema catches mapping slips. */
+export const RESOURCE_RECORD_TYPES: Readonly<Record<ResourceType, avro.Type>> = Object.fromEntries(
+  Object.entries(RESOURCE_RECORD_SCHEMAS).map(([type, schema]) => [type, codecFor(schema).type]),
+) as Record<ResourceType, avro.Type>;

@@ -1,4 +1,11 @@
-export { type Codec, envelopeCodec, RESOURCE_RECORD_SCHEMAS, unroutedCodec } from './codecs.js';
+export {
+  type Codec,
+  deadLetterCodec,
+  envelopeCodec,
+  RESOURCE_RECORD_SCHEMAS,
+  RESOURCE_RECORD_TYPES,
+  unroutedCodec,
+} from './codecs.js';
 export { EDGE_CASE_FIXTURES, FIXTURES, type WebhookFixture } from './fixtures.js';
 export type * from './generated/contract.js';
 export {

@@ -1,6 +1,103 @@
 // GENERATED from schemas/avro/*.avsc by schemas/src/codegen/generate.ts: do not edit.
 // Change the .avsc files, then run `npm run schemas:generate`.
 
+/** schemas/avro/dead-letter.avsc */
+export const deadLetterSchema = {
+  "type": "record",
+  "name": "DeadLetter",
+  "namespace": "io.okendo.pipeline",
+  "doc": "A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type), parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed.",
+  "fields": [
+    {
+      "name": "error",
+      "type": "string",
+      "doc": "what was wrong, for a person"
+    },
+    {
+      "name": "failedAtMs",
+      "type": "long",
+      "doc": "when the sink gave up on it, milliseconds since the epoch"
+    },
+    {
+      "name": "originTopic",
+      "type": "string"
+    },
+    {
+      "name": "originPartition",
+      "type": "int"
+    },
+    {
+      "name": "originOffset",
+      "type": "long"
+    },
+    {
+      "name": "messageId",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "from the envelope, when it decoded"
+    },
+    {
+      "name": "source",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null
+    },
+    {
+      "name": "resourceType",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null
+    },
+    {
+      "name": "entityId",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null
+    },
+    {
+      "name": "sequenceNumber",
+      "type": [
+        "null",
+        "long"
+      ],
+      "default": null
+    },
+    {
+      "name": "originValue",
+      "type": "bytes",
+      "doc": "the origin Kafka message value, byte for byte"
+    }
+  ]
+} as const;
+
+/** A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type), parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed. */
+export interface DeadLetter {
+  /** what was wrong, for a person */
+  error: string;
+  /** when the sink gave up on it, milliseconds since the epoch */
+  failedAtMs: bigint;
+  originTopic: string;
+  originPartition: number;
+  originOffset: bigint;
+  /** from the envelope, when it decoded */
+  messageId: null | string;
+  source: null | string;
+  resourceType: null | string;
+  entityId: null | string;
+  sequenceNumber: null | bigint;
+  /** the origin Kafka message value, byte for byte */
+  originValue: Buffer;
+}
+
 /** schemas/avro/envelope.avsc */
 export const webhookEnvelopeSchema = {
   "type": "record",
@@ -512,13 +609,22 @@ export const quizResponseSchema = {
               "default": null
             },
             {
+              "name": "answer",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "the answers joined with ', ' (for GROUP BY without arrayJoin)"
+            },
+            {
               "name": "answers",
               "type": {
                 "type": "array",
                 "items": "string"
               },
               "default": [],
-              "doc": "answer, one entry per chosen option"
+              "doc": "answer, one entry per chosen option; {type, value} answers give their value"
             }
           ]
         }
@@ -591,7 +697,9 @@ export interface QuizAnswer {
   /** id */
   questionId: string;
   text: null | string;
-  /** answer, one entry per chosen option */
+  /** the answers joined with ', ' (for GROUP BY without arrayJoin) */
+  answer: null | string;
+  /** answer, one entry per chosen option; {type, value} answers give their value */
   answers: string[];
 }
 
@@ -992,7 +1100,8 @@ export const reviewSchema = {
                 "null",
                 "string"
               ],
-              "default": null
+              "default": null,
+              "doc": "a list value (multi-value attributes) is joined with ', '"
             }
           ]
         }
@@ -1073,6 +1182,7 @@ export interface ReviewRatingAttribute {
 export interface ReviewProductAttribute {
   title: string;
   type: null | string;
+  /** a list value (multi-value attributes) is joined with ', ' */
   value: null | string;
 }
 
@@ -1213,12 +1323,22 @@ export const surveyResponseSchema = {
               "default": null
             },
             {
+              "name": "answer",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "the answers joined with ', ' (for GROUP BY without arrayJoin)"
+            },
+            {
               "name": "answers",
               "type": {
                 "type": "array",
                 "items": "string"
               },
-              "default": []
+              "default": [],
+              "doc": "answer, one entry per chosen option; {type, value} answers give their value"
             },
             {
               "name": "answerNpsCategory",
@@ -1287,6 +1407,9 @@ export interface SurveyAnswer {
   questionId: string;
   type: null | string;
   text: null | string;
+  /** the answers joined with ', ' (for GROUP BY without arrayJoin) */
+  answer: null | string;
+  /** answer, one entry per chosen option; {type, value} answers give their value */
   answers: string[];
   answerNpsCategory: null | string;
   customAnswer: null | string;

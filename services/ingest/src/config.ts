@@ -3,8 +3,8 @@
  * key, then frozen. Secrets are decoded here and never printed (describeConfig shows only their count).
  */
 import { readFileSync } from 'node:fs';
+import { EnvReader } from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
-import { EnvReader } from './env-reader.js';
 import { parseSigningSecret, type SigningKey } from './signature/webhook-secrets.js';
 
 export const DEFAULT_SOURCE = 'default';

@@ -1,6 +1,6 @@
+export { ConfigError } from '@okendo/common';
 export { buildIngestApp, type IngestAppOptions } from './app.js';
 export { DEFAULT_SOURCE, describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
-export { ConfigError } from './env-reader.js';
 export { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
 export { createIdempotentProducer, KafkaPublisher, PublishError } from './publishing/kafka-publisher.js';
 export { RecentMessageIds } from './publishing/recent-message-ids.js';

@@ -3,11 +3,12 @@
  * topics exist, serves, and on SIGTERM/SIGINT stops accepting, finishes in-flight requests, flushes the
  * producer and exits 0.
  */
+
+import { ConfigError } from '@okendo/common';
 import { ensureTopics } from '@okendo/infra/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildIngestApp } from './app.js';
 import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
-import { ConfigError } from './env-reader.js';
 import { createIdempotentProducer, KafkaPublisher } from './publishing/kafka-publisher.js';
 
 export interface RunningIngest {

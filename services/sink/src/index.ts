@@ -1,3 +1,14 @@
+export { BatchAccumulator } from './batch/batch-accumulator.js';
+export type { ConsumedMessage } from './batch/consumed-message.js';
+export { type BatchPlan, planBatch } from './batch/plan-batch.js';
+export { writeRows } from './batch/write-plan.js';
+export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
+export { mapResource } from './mapping/map-resource.js';
+export { toDateTime } from './mapping/rows.js';
+export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
+export { MappingError } from './mapping/wire-object.js';
+export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';
 export { type ClickHouseServerOptions, ClickHouseServerWarehouse } from './warehouse/clickhouse-server.js';
+export { openWarehouse } from './warehouse/open-warehouse.js';
 export { qualifiedName, quoteIdentifier, type Warehouse } from './warehouse/warehouse.js';

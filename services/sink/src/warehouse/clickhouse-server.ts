@@ -1,4 +1,4 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Warehouse } from './warehouse.js';
 
 export interface ClickHouseServerOptions {
@@ -19,6 +19,9 @@ export class ClickHouseServerWarehouse implements Warehouse {
       username: options.username ?? 'default',
       password: options.password ?? '',
       request_timeout: options.requestTimeoutMs ?? 30_000,
+      // Failures surface as rejected promises that callers handle (retry, report); the client's own error log
+      // would only print them twice.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 

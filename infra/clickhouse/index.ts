@@ -1,0 +1,8 @@
+export {
+  loadMigrations,
+  type Migration,
+  type MigrationReport,
+  migrate,
+  type SqlExecutor,
+  splitStatements,
+} from './migrate.js';

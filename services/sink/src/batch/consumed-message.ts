@@ -1,0 +1,13 @@
+import type { TopicKey } from '@okendo/schemas';
+
+/** A Kafka message as the sink handles it: where it came from, and what kind of topic that is. */
+export interface ConsumedMessage {
+  topic: string;
+  /** resource type, 'unrouted' or 'dead_letter' */
+  topicKey: TopicKey;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  sizeBytes: number;
+}

@@ -1,0 +1,85 @@
+/**
+ * The sink's configuration: read once from the environment, validated with a message per bad key, frozen.
+ * With no CLICKHOUSE_URL the warehouse is embedded chDB in CHDB_DATA_DIR.
+ */
+import { EnvReader } from '@okendo/common';
+import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
+
+export type WarehouseConfig =
+  | { kind: 'clickhouse-server'; url: string; username: string; password: string }
+  | { kind: 'chdb'; dataDir: string };
+
+export interface SinkConfig {
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  topicPrefix: string;
+  groupId: string;
+  warehouse: WarehouseConfig;
+  database: string;
+  /** Apply the ClickHouse migrations before consuming. */
+  migrate: boolean;
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  maxWaitMs: number;
+  retryInitialBackoffMs: number;
+  retryMaxBackoffMs: number;
+  host: string;
+  port: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+const IDENTIFIER = { test: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'letters, digits and underscores' };
+
+export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
+  const read = new EnvReader(env);
+  const brokers = read.required('KAFKA_BROKERS', 'comma-separated host:port of the Kafka brokers');
+  const url = read.raw('CLICKHOUSE_URL');
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
+    read.problems.push(`CLICKHOUSE_URL: expected http(s)://host:port, got ${JSON.stringify(url)}`);
+  }
+  const warehouse: WarehouseConfig =
+    url === undefined
+      ? { kind: 'chdb', dataDir: read.string('CHDB_DATA_DIR', '.local/chdb') }
+      : {
+          kind: 'clickhouse-server',
+          url,
+          username: read.string('CLICKHOUSE_USER', 'default'),
+          password: env['CLICKHOUSE_PASSWORD'] ?? '',
+        };
+  const config: SinkConfig = {
+    kafkaBrokers: brokers.split(',').map((b) => b.trim()),
+    kafkaClientId: read.string('KAFKA_CLIENT_ID', 'okendo-sink'),
+    topicPrefix: read.string('KAFKA_TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX, {
+      test: /^[A-Za-z0-9._-]{0,200}$/,
+      hint: 'letters, digits, dot, underscore and dash only',
+    }),
+    groupId: read.string('SINK_GROUP_ID', 'okendo-sink'),
+    warehouse,
+    database: read.string('CLICKHOUSE_DATABASE', 'okendo', IDENTIFIER),
+    migrate: read.boolean('SINK_MIGRATE', true),
+    maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 20_000, { min: 1, max: 1_000_000 }),
+    maxBatchBytes: read.integer('SINK_MAX_BATCH_BYTES', 32 * 1_048_576, { min: 1_024, max: 1_073_741_824 }),
+    maxWaitMs: read.integer('SINK_MAX_WAIT_MS', 250, { min: 0, max: 60_000 }),
+    retryInitialBackoffMs: read.integer('SINK_RETRY_INITIAL_BACKOFF_MS', 200, { min: 1, max: 60_000 }),
+    retryMaxBackoffMs: read.integer('SINK_RETRY_MAX_BACKOFF_MS', 30_000, { min: 1, max: 600_000 }),
+    host: read.string('SINK_HOST', '127.0.0.1'),
+    port: read.integer('SINK_PORT', 9100, { min: 0, max: 65_535 }),
+    shutdownTimeoutMs: read.integer('SINK_SHUTDOWN_TIMEOUT_MS', 15_000, { min: 0, max: 300_000 }),
+    logLevel: read.string('LOG_LEVEL', 'info', {
+      test: /^(fatal|error|warn|info|debug|trace|silent)$/,
+      hint: 'one of fatal, error, warn, info, debug, trace, silent',
+    }),
+  };
+  read.finish();
+  return Object.freeze(config);
+}
+
+/** The configuration as it may be logged: no password. */
+export function describeSinkConfig(config: SinkConfig): Record<string, unknown> {
+  const warehouse =
+    config.warehouse.kind === 'chdb'
+      ? config.warehouse
+      : { kind: config.warehouse.kind, url: config.warehouse.url, username: config.warehouse.username };
+  return { ...config, warehouse };
+}

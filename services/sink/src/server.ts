@@ -1,0 +1,102 @@
+/**
+ * The sink process: `npm run sink`. Opens the warehouse (ClickHouse server or embedded chDB), applies the
+ * migrations, serves metrics, and consumes until SIGTERM/SIGINT, then finishes the running flush and exits 0.
+ */
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '@okendo/common';
+import { migrate } from '@okendo/infra/clickhouse';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { describeSinkConfig, loadSinkConfig, type SinkConfig } from './config.js';
+import { SinkConsumer } from './consumer/sink-consumer.js';
+import { createSinkHttpServer } from './http-server.js';
+import { createSinkMetrics, type SinkMetrics } from './metrics.js';
+import { openWarehouse } from './warehouse/open-warehouse.js';
+
+export interface RunningSink {
+  /** the metrics / sql endpoint */
+  url: string;
+  metrics: SinkMetrics;
+  stop: () => Promise<void>;
+}
+
+export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSink> {
+  const logger = pino({ level: config.logLevel, base: { service: 'okendo-sink' } });
+  logger.info({ config: describeSinkConfig(config) }, 'starting sink');
+  const warehouse = await openWarehouse(config.warehouse);
+  if (config.migrate) {
+    const report = await migrate(warehouse, config.database);
+    logger.info({ ...report, engine: warehouse.engine, version: await warehouse.version() }, 'migrations');
+  }
+  const metrics = createSinkMetrics();
+  const kafka = new Kafka({
+    clientId: config.kafkaClientId,
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+  });
+  const consumer = new SinkConsumer({
+    kafka,
+    groupId: config.groupId,
+    topicPrefix: config.topicPrefix,
+    warehouse,
+    database: config.database,
+    limits: {
+      maxMessages: config.maxBatchMessages,
+      maxBytes: config.maxBatchBytes,
+      maxWaitMs: config.maxWaitMs,
+    },
+    retry: { initialBackoffMs: config.retryInitialBackoffMs, maxBackoffMs: config.retryMaxBackoffMs },
+    metrics,
+    logger,
+  });
+  const http = createSinkHttpServer({ metrics, warehouse, health: () => consumer.health() });
+  await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+  const { port } = http.address() as AddressInfo;
+  await consumer.start();
+  return {
+    url: `http://${config.host}:${port}`,
+    metrics,
+    stop: async () => {
+      const giveUp = setTimeout(() => consumer.abortRetries(), Math.max(0, config.shutdownTimeoutMs - 2_000));
+      try {
+        await consumer.stop();
+      } finally {
+        clearTimeout(giveUp);
+        await new Promise((resolve) => http.close(resolve));
+        await warehouse.close();
+      }
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<SinkConfig>;
+  try {
+    config = loadSinkConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(2);
+  }
+  const sink = await startSink(config);
+  console.error(JSON.stringify({ level: 'info', msg: 'sink running', url: sink.url }));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(JSON.stringify({ level: 'info', msg: `${signal}: finishing the current flush` }));
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+    sink.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'shutdown failed', err: String(error) }));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  await main();
+}
