@@ -31,9 +31,7 @@ export interface SinkConfig {
 
 const IDENTIFIER = { test: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'letters, digits and underscores' };
 
-export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
-  const read = new EnvReader(env);
-  const brokers = read.required('KAFKA_BROKERS', 'comma-separated host:port of the Kafka brokers');
+function readWarehouse(read: EnvReader, env: NodeJS.ProcessEnv): WarehouseConfig {
   const url = read.raw('CLICKHOUSE_URL');
   if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
     read.problems.push(`CLICKHOUSE_URL: expected http(s)://host:port, got ${JSON.stringify(url)}`);
@@ -47,6 +45,27 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
           username: read.string('CLICKHOUSE_USER', 'default'),
           password: env['CLICKHOUSE_PASSWORD'] ?? '',
         };
+  return warehouse;
+}
+
+/** Just the warehouse settings, for tools that need no Kafka (npm run sql, npm run migrate). */
+export function loadWarehouseConfig(env: NodeJS.ProcessEnv = process.env): {
+  warehouse: WarehouseConfig;
+  database: string;
+} {
+  const read = new EnvReader(env);
+  const config = {
+    warehouse: readWarehouse(read, env),
+    database: read.string('CLICKHOUSE_DATABASE', 'okendo', IDENTIFIER),
+  };
+  read.finish();
+  return config;
+}
+
+export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
+  const read = new EnvReader(env);
+  const brokers = read.required('KAFKA_BROKERS', 'comma-separated host:port of the Kafka brokers');
+  const warehouse = readWarehouse(read, env);
   const config: SinkConfig = {
     kafkaBrokers: brokers.split(',').map((b) => b.trim()),
     kafkaClientId: read.string('KAFKA_CLIENT_ID', 'okendo-sink'),

@@ -27,7 +27,10 @@ export interface OutgoingDeadLetter {
 }
 
 export interface BatchPlan {
-  /** table (without database) -> rows, in insert order: events first, then state, children, parked */
+  /**
+   * table (without database) -> rows, in insert order. The event log comes last: once an event is visible in
+   * `events`, the state and child rows of its flush are too (flushes run one at a time).
+   */
   rows: Map<string, Row[]>;
   deadLetters: OutgoingDeadLetter[];
   /** receive-to-now age of each event, for the freshness metric */
@@ -121,7 +124,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
   const deadLetters: OutgoingDeadLetter[] = [];
   const receivedAtMs: number[] = [];
   const latest = new Map<string, Latest>();
-  rows.set('events', []);
+  const events: Row[] = [];
 
   for (const message of messages) {
     const value = message.value ?? Buffer.alloc(0);
@@ -174,7 +177,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
       deadLetters.push(deadLetter(message, `undecodable envelope: ${errorText(error)}`, undefined, now));
       continue;
     }
-    push(rows, 'events', eventRow(envelope, message));
+    events.push(eventRow(envelope, message));
     receivedAtMs.push(Number(envelope.receivedAtMs));
     const resourceType = envelope.resourceType;
     if (!isResourceType(resourceType)) {
@@ -217,5 +220,6 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
       rows,
     );
   }
+  rows.set('events', events);
   return { rows, deadLetters, receivedAtMs };
 }

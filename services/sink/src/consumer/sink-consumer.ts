@@ -4,7 +4,7 @@
  * offset is committed is in ClickHouse or in the dead letters; anything else is consumed again.
  */
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BatchAccumulator, type FlushLimits } from '../batch/batch-accumulator.js';
 import type { ConsumedMessage } from '../batch/consumed-message.js';
@@ -49,6 +49,7 @@ export class SinkConsumer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.accumulator = new BatchAccumulator(options.limits, (messages) => this.flush(messages));
     for (const key of [...RESOURCE_TYPES, ...SPECIAL_TOPICS])

@@ -1,0 +1,106 @@
+/**
+ * A whole pipeline for one test: the real ingest and the real sink on topics, a consumer group and a database
+ * of their own, over the run's Kafka and a warehouse (the ClickHouse server, or chDB in this process).
+ * Queries go through the sink's POST /sql, the path `npm run sql` takes in embedded mode.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WebhookFixture } from '@okendo/schemas';
+import { loadSinkConfig, type RunningSink, startSink } from '@okendo/sink';
+import type { ClickHouseEndpoint } from './infra-context.js';
+import { startTestIngest, type TestIngest } from './ingest.js';
+import { uniqueName } from './names.js';
+import { signedHeaders } from './webhook-signer.js';
+
+export type WarehouseTarget = { kind: 'server'; endpoint: ClickHouseEndpoint } | { kind: 'chdb' };
+
+export interface TestPipeline {
+  ingest: TestIngest;
+  sink: RunningSink;
+  database: string;
+  groupId: string;
+  post: (fixture: Pick<WebhookFixture, 'body'>, id?: string) => Promise<number>;
+  sql: <Row = Record<string, unknown>>(query: string) => Promise<Row[]>;
+  /** Polls `query` until `done(rows)` holds; returns the last rows. */
+  waitFor: <Row = Record<string, unknown>>(
+    query: string,
+    done: (rows: Row[]) => boolean,
+    timeoutMs?: number,
+  ) => Promise<Row[]>;
+  stop: () => Promise<void>;
+}
+
+export function sinkEnv(target: WarehouseTarget, dataDir: string): Record<string, string> {
+  return target.kind === 'server'
+    ? {
+        CLICKHOUSE_URL: target.endpoint.url,
+        CLICKHOUSE_USER: target.endpoint.username,
+        CLICKHOUSE_PASSWORD: target.endpoint.password,
+      }
+    : { CHDB_DATA_DIR: dataDir };
+}
+
+export async function startTestPipeline(
+  brokers: string,
+  target: WarehouseTarget,
+  env: Record<string, string> = {},
+): Promise<TestPipeline> {
+  const ingest = await startTestIngest(brokers);
+  const database = uniqueName('okendo_test');
+  const groupId = uniqueName('sink');
+  const dataDir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
+  const sink = await startSink(
+    loadSinkConfig({
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC_PREFIX: ingest.prefix,
+      SINK_GROUP_ID: groupId,
+      CLICKHOUSE_DATABASE: database,
+      SINK_PORT: '0',
+      SINK_MAX_WAIT_MS: '100',
+      SINK_RETRY_INITIAL_BACKOFF_MS: '100',
+      SINK_RETRY_MAX_BACKOFF_MS: '1000',
+      LOG_LEVEL: 'warn',
+      ...sinkEnv(target, dataDir),
+      ...env,
+    }),
+  );
+  const sql = async <Row>(query: string): Promise<Row[]> => {
+    const response = await fetch(`${sink.url}/sql`, { method: 'POST', body: query });
+    const body = (await response.json()) as { rows?: Row[]; error?: { message: string } };
+    if (!response.ok) throw new Error(`${body.error?.message ?? response.status}\n${query}`);
+    return body.rows ?? [];
+  };
+  return {
+    ingest,
+    sink,
+    database,
+    groupId,
+    post: async (fixture, id) => {
+      const response = await fetch(`${ingest.url}/webhooks/okendo`, {
+        method: 'POST',
+        headers: signedHeaders(ingest.secret, fixture.body, id === undefined ? {} : { id }),
+        body: fixture.body,
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    sql,
+    waitFor: async <Row>(query: string, done: (rows: Row[]) => boolean, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let rows: Row[] = [];
+      while (Date.now() < deadline) {
+        rows = await sql<Row>(query);
+        if (done(rows)) return rows;
+        await sleep(200);
+      }
+      throw new Error(`timed out waiting for ${query}: last rows ${JSON.stringify(rows).slice(0, 500)}`);
+    },
+    stop: async () => {
+      await ingest.stop();
+      await sink.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
