@@ -1,0 +1,170 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '@okendo/infra/clickhouse';
+import { deadLetterCodec, envelopeCodec, FIXTURES } from '@okendo/schemas';
+import {
+  CHILD_KEY_COLUMNS,
+  ChdbWarehouse,
+  ClickHouseServerWarehouse,
+  STATE_META_COLUMNS,
+  TABLE_LAYOUTS,
+  type Warehouse,
+} from '@okendo/sink';
+import { Partitioners } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { runInfra, titleWithSkipReason } from '../harness/infra.js';
+import { kafkaClient, readMessages } from '../harness/kafka.js';
+import { uniqueName } from '../harness/names.js';
+import { startTestPipeline } from '../harness/pipeline.js';
+
+const infra = runInfra();
+
+describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
+  titleWithSkipReason(
+    'sink: a poison message goes to the dead letters and its partition keeps flowing',
+    infra.unavailable.kafka ?? infra.unavailable.clickhouse,
+  ),
+  () => {
+    it('dead-letters an undecodable message and a malformed payload, and stores what follows them', async () => {
+      if (infra.kafka === undefined || infra.clickhouse === undefined) throw new Error('unreachable');
+      const pipeline = await startTestPipeline(infra.kafka.brokers, {
+        kind: 'server',
+        endpoint: infra.clickhouse,
+      });
+      try {
+        const good = FIXTURES.find((f) => f.name === 'review.create');
+        if (good === undefined) throw new Error('no fixture');
+        const malformed = JSON.parse(good.body);
+        malformed.resource.rating = { stars: 'five' };
+        const malformedBody = JSON.stringify(malformed);
+        const kafka = kafkaClient(infra.kafka.brokers);
+        const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+        await producer.connect();
+        // Same key as the good event: same partition, ahead of it.
+        await producer.send({
+          topic: pipeline.ingest.topic('review'),
+          messages: [
+            { key: good.entityId, value: Buffer.from('not avro at all') },
+            {
+              key: good.entityId,
+              value: envelopeCodec.encode({
+                messageId: 'msg_poison',
+                senderTimestamp: 1_790_000_000n,
+                receivedAtMs: BigInt(Date.now()),
+                source: 'default',
+                resourceType: 'review',
+                topic: 'update',
+                sequenceNumber: 1n,
+                version: '2025-02-01',
+                subscriberId: null,
+                entityId: good.entityId,
+                rawBody: Buffer.from(malformedBody),
+              }),
+            },
+          ],
+        });
+        await producer.disconnect();
+        expect(await pipeline.post(good)).toBe(200);
+
+        const db = pipeline.database;
+        await pipeline.waitFor<{ n: string }>(
+          `SELECT count() AS n FROM ${db}.reviews_current WHERE review_id = '${good.entityId}'`,
+          (rows) => rows[0]?.n === '1',
+        );
+        const letters = await pipeline.waitFor<{ message_id: string; error: string; payload: string }>(
+          `SELECT message_id, error, payload FROM ${db}.dead_letters FINAL ORDER BY origin_offset`,
+          (rows) => rows.length === 2,
+        );
+        expect(letters[0]?.error).toMatch(/undecodable envelope/);
+        expect(letters[1]).toMatchObject({ message_id: 'msg_poison', payload: malformedBody });
+        expect(letters[1]?.error).toMatch(/body\.resource\.rating must be a number, got an object/);
+        const onTopic = await readMessages(kafka, [pipeline.ingest.topic('dead_letter')], 2);
+        expect(onTopic.map((m) => deadLetterCodec.decode(m.value).error)).toEqual(
+          letters.map((l) => l.error),
+        );
+        // The malformed event is still in the event log, with its raw payload: it can be replayed after a fix.
+        const [logged] = await pipeline.sql<{ n: string }>(
+          `SELECT count() AS n FROM ${db}.events WHERE message_id = 'msg_poison'`,
+        );
+        expect(logged?.n).toBe('1');
+      } finally {
+        await pipeline.stop();
+      }
+    });
+  },
+);
+
+const engines: Array<{
+  name: string;
+  missing: string | undefined;
+  open: () => Promise<[Warehouse, () => Promise<void>]>;
+}> = [
+  {
+    name: 'ClickHouse server',
+    missing: infra.unavailable.clickhouse,
+    open: async () => {
+      const warehouse = new ClickHouseServerWarehouse(infra.clickhouse ?? { url: '' });
+      return [warehouse, () => warehouse.close()];
+    },
+  },
+  {
+    name: 'chDB',
+    missing: infra.unavailable.chdb,
+    open: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
+      const warehouse = await ChdbWarehouse.open(dir);
+      return [
+        warehouse,
+        async () => {
+          await warehouse.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      ];
+    },
+  },
+];
+
+describe.each(engines)('ClickHouse model on $name', ({ name, missing, open }) => {
+  it.skipIf(missing !== undefined)(
+    titleWithSkipReason('migrates twice, and every table matches the schemas', missing),
+    async () => {
+      const [warehouse, close] = await open();
+      const database = uniqueName('okendo_model');
+      try {
+        const first = await migrate(warehouse, database);
+        const second = await migrate(warehouse, database);
+        expect(first.applied.length).toBeGreaterThanOrEqual(6);
+        expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
+
+        const describeTable = (table: string) =>
+          warehouse.query<{ name: string; type: string }>(`DESCRIBE TABLE ${database}.${table}`);
+        for (const layout of new Map(Object.values(TABLE_LAYOUTS).map((l) => [l.table, l])).values()) {
+          const columns = await describeTable(layout.table);
+          const expected = [...layout.columns.map((c) => c.column), ...STATE_META_COLUMNS];
+          expect(columns.map((c) => c.name).sort(), `${name} ${layout.table}`).toEqual(expected.sort());
+          for (const spec of layout.columns) {
+            const type = columns.find((c) => c.name === spec.column)?.type ?? '';
+            expect(type.startsWith('Nullable('), `${layout.table}.${spec.column} is ${type}`).toBe(
+              spec.nullable,
+            );
+          }
+          for (const child of layout.children) {
+            const childColumns = await describeTable(child.table);
+            const expectedChild = [
+              layout.idColumn,
+              ...CHILD_KEY_COLUMNS,
+              ...child.columns.map((c) => c.column),
+            ];
+            expect(childColumns.map((c) => c.name).sort(), `${name} ${child.table}`).toEqual(
+              expectedChild.sort(),
+            );
+          }
+        }
+      } finally {
+        await warehouse.command(`DROP DATABASE IF EXISTS ${database}`);
+        await close();
+      }
+    },
+  );
+});
