@@ -18,6 +18,8 @@ export interface SinkConfig {
   database: string;
   /** Apply the ClickHouse migrations before consuming. */
   migrate: boolean;
+  /** Create missing topics before subscribing (off when an operator manages topics). */
+  ensureTopics: boolean;
   maxBatchMessages: number;
   maxBatchBytes: number;
   maxWaitMs: number;
@@ -77,6 +79,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     warehouse,
     database: read.string('CLICKHOUSE_DATABASE', 'okendo', IDENTIFIER),
     migrate: read.boolean('SINK_MIGRATE', true),
+    ensureTopics: read.boolean('SINK_ENSURE_TOPICS', true),
     maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 20_000, { min: 1, max: 1_000_000 }),
     maxBatchBytes: read.integer('SINK_MAX_BATCH_BYTES', 32 * 1_048_576, { min: 1_024, max: 1_073_741_824 }),
     maxWaitMs: read.integer('SINK_MAX_WAIT_MS', 250, { min: 0, max: 60_000 }),

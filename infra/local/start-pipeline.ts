@@ -1,0 +1,125 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Reuses the Kafka of `npm run infra:up` (or KAFKA_BROKERS)
+ * or starts one; uses embedded chDB unless CLICKHOUSE_URL is set; starts the sink (which migrates) and the
+ * ingest as child processes; prints where to send webhooks and how to query. Ctrl-C stops what it started.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { localAsset } from './commands.js';
+import { type LocalKafka, startKafka, stopKafka } from './kafka.js';
+import { isAlive } from './processes.js';
+import { readState } from './state.js';
+
+const repoRoot = join(localAsset(), '..', '..');
+const localDir = join(repoRoot, '.local');
+
+async function devSecret(): Promise<string> {
+  const fromEnv = process.env['OKENDO_WEBHOOK_SECRETS']?.trim();
+  if (fromEnv) return fromEnv;
+  const file = join(localDir, 'dev-webhook-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  await mkdir(localDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function kafkaBrokers(): Promise<{ brokers: string; owned?: LocalKafka }> {
+  const fromEnv = process.env['KAFKA_BROKERS']?.trim();
+  if (fromEnv) return { brokers: fromEnv };
+  const state = await readState();
+  if (state.kafka && isAlive(state.kafka.pid)) return { brokers: state.kafka.brokers };
+  const owned = await startKafka();
+  return { brokers: owned.brokers, owned };
+}
+
+function startService(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping the pipeline`);
+      void stopAll(1);
+    }
+  });
+  return child;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+let stopping = false;
+const children: ChildProcess[] = [];
+let ownedKafka: LocalKafka | undefined;
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const exits = children
+    .filter((child) => child.exitCode === null && child.signalCode === null)
+    .map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  // Ingest first (stop accepting), then the sink (finish its flush).
+  for (const child of [...children].reverse()) child.kill('SIGTERM');
+  await Promise.race([Promise.all(exits), sleep(20_000)]);
+  if (ownedKafka) await stopKafka(ownedKafka);
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  const { brokers, owned } = await kafkaBrokers();
+  ownedKafka = owned;
+  const secret = await devSecret();
+  const ingestPort = process.env['INGEST_PORT'] ?? '8080';
+  const sinkPort = process.env['SINK_PORT'] ?? '9100';
+  const database = process.env['CLICKHOUSE_DATABASE'] ?? 'okendo';
+  const chdbDir = process.env['CHDB_DATA_DIR'] ?? join(localDir, 'chdb');
+  const common = { KAFKA_BROKERS: brokers, CHDB_DATA_DIR: chdbDir, CLICKHOUSE_DATABASE: database };
+  children.push(startService('sink', 'services/sink/src/server.ts', { ...common, SINK_PORT: sinkPort }));
+  await waitForHttp(`http://127.0.0.1:${sinkPort}/healthz`, 120_000);
+  children.push(
+    startService('ingest', 'services/ingest/src/server.ts', {
+      ...common,
+      OKENDO_WEBHOOK_SECRETS: secret,
+      INGEST_PORT: ingestPort,
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    }),
+  );
+  await waitForHttp(`http://127.0.0.1:${ingestPort}/healthz`, 60_000);
+  const warehouse = process.env['CLICKHOUSE_URL']
+    ? `ClickHouse server ${process.env['CLICKHOUSE_URL']}`
+    : `chDB in ${chdbDir}`;
+  console.log(`
+okendo-pipeline is running
+  webhook URL  http://127.0.0.1:${ingestPort}/webhooks/okendo
+  secret       ${secret}   (sign deliveries with it; it lives in .local/dev-webhook-secret)
+  Kafka        ${brokers}${owned ? ' (started here)' : ''}
+  warehouse    ${warehouse}, database ${database}
+  query        npm run sql -- "SELECT count() FROM ${database}.reviews_current"
+  metrics      http://127.0.0.1:${ingestPort}/metrics  http://127.0.0.1:${sinkPort}/metrics
+Ctrl-C stops everything started here.
+`);
+} catch (error) {
+  console.error(`could not start the pipeline: ${(error as Error).message}`);
+  await stopAll(1);
+}
