@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadIngestConfig, type RunningIngest, startIngest } from '@okendo/ingest';
 import { RESOURCE_TYPES, type TopicKey, topicName } from '@okendo/schemas';
 import type { Admin } from 'kafkajs';
@@ -33,12 +34,27 @@ export async function startTestIngest(
   return { ...ingest, secret, prefix, topic: (key) => topicName(key, prefix) };
 }
 
+/**
+ * Offsets of a topic's partitions; retried, since right after topics are created a broker under load may
+ * still answer "not the leader" for a moment.
+ */
+async function topicOffsets(admin: Admin, topic: string): Promise<Array<{ high: string }>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= 20 || !(error as { retriable?: boolean }).retriable) throw error;
+      await sleep(250);
+    }
+  }
+}
+
 /** Messages on each topic so far (sum of the partitions' high watermarks). */
 export async function messagesPerTopic(admin: Admin, ingest: TestIngest): Promise<Record<string, number>> {
   const keys: TopicKey[] = [...RESOURCE_TYPES, 'unrouted', 'dead_letter'];
   const counts: Record<string, number> = {};
   for (const key of keys) {
-    const offsets = await admin.fetchTopicOffsets(ingest.topic(key));
+    const offsets = await topicOffsets(admin, ingest.topic(key));
     counts[key] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
   }
   return counts;
