@@ -93,6 +93,7 @@ describe('INGEST_ERRORS', () => {
       unsupported_media_type: 415,
       bad_request: 400,
       request_timeout: 408,
+      headers_too_large: 431,
       kafka_unavailable: 503,
       internal_error: 500,
     });

@@ -87,7 +87,22 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     // One log line per request is written by the onResponse hook below, with the outcome and no headers.
     logController: new LogController({ disableRequestLogging: true }),
     // A body that trickles in forever must not hold a connection: Okendo times out at 15 s anyway.
-    requestTimeout: 15_000,
+    requestTimeout: config.requestTimeoutMs,
+    // Requests Node cannot even parse (bad framing, oversized headers, timeouts) get our JSON errors too.
+    clientErrorHandler: (error, socket) => {
+      if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      const code: IngestErrorCode =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'request_timeout'
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? 'headers_too_large'
+            : 'bad_request';
+      metrics.requests.inc({ outcome: 'rejected' });
+      const body = JSON.stringify(errorBody(code));
+      socket.end(
+        `HTTP/1.1 ${INGEST_ERRORS[code].status} ${code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     return503OnClosing: true,
   });
 

@@ -22,6 +22,8 @@ export interface IngestConfig {
   bodyLimitBytes: number;
   timestampToleranceSeconds: number;
   publishTimeoutMs: number;
+  /** A request whose headers and body have not fully arrived by then gets 408 and is closed. */
+  requestTimeoutMs: number;
   retryAfterSeconds: number;
   maxQueuedMessages: number;
   dedupeWindowSeconds: number;
@@ -117,6 +119,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     }),
     // Okendo gives up on a delivery after 15 s: answer 503 well before that.
     publishTimeoutMs: read.integer('INGEST_PUBLISH_TIMEOUT_MS', 5_000, { min: 100, max: 12_000 }),
+    requestTimeoutMs: read.integer('INGEST_REQUEST_TIMEOUT_MS', 15_000, { min: 1_000, max: 120_000 }),
     retryAfterSeconds: read.integer('INGEST_RETRY_AFTER_SECONDS', 5, { min: 1, max: 3_600 }),
     maxQueuedMessages: read.integer('INGEST_MAX_QUEUED_MESSAGES', 10_000, { min: 1, max: 1_000_000 }),
     dedupeWindowSeconds: read.integer('INGEST_DEDUPE_WINDOW_SECONDS', 600, { min: 0, max: 86_400 }),

@@ -24,6 +24,7 @@ export const INGEST_ERRORS = {
   unsupported_media_type: { status: 415, message: 'Send the webhook body as application/json' },
   bad_request: { status: 400, message: 'The request is malformed' },
   request_timeout: { status: 408, message: 'The request body did not arrive in time' },
+  headers_too_large: { status: 431, message: 'The request headers are larger than the server accepts' },
   kafka_unavailable: { status: 503, message: 'The event could not be stored durably yet: retry later' },
   internal_error: { status: 500, message: 'Unexpected error: the event was not stored, retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;

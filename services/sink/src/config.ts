@@ -23,6 +23,8 @@ export interface SinkConfig {
   maxBatchMessages: number;
   maxBatchBytes: number;
   maxWaitMs: number;
+  /** How long the group waits for a silent (crashed) sink before giving its partitions to the others. */
+  sessionTimeoutMs: number;
   retryInitialBackoffMs: number;
   retryMaxBackoffMs: number;
   host: string;
@@ -83,6 +85,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 20_000, { min: 1, max: 1_000_000 }),
     maxBatchBytes: read.integer('SINK_MAX_BATCH_BYTES', 32 * 1_048_576, { min: 1_024, max: 1_073_741_824 }),
     maxWaitMs: read.integer('SINK_MAX_WAIT_MS', 250, { min: 0, max: 60_000 }),
+    sessionTimeoutMs: read.integer('SINK_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     retryInitialBackoffMs: read.integer('SINK_RETRY_INITIAL_BACKOFF_MS', 200, { min: 1, max: 60_000 }),
     retryMaxBackoffMs: read.integer('SINK_RETRY_MAX_BACKOFF_MS', 30_000, { min: 1, max: 600_000 }),
     host: read.string('SINK_HOST', '127.0.0.1'),

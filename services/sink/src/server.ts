@@ -57,6 +57,7 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
       maxWaitMs: config.maxWaitMs,
     },
     retry: { initialBackoffMs: config.retryInitialBackoffMs, maxBackoffMs: config.retryMaxBackoffMs },
+    sessionTimeoutMs: config.sessionTimeoutMs,
     metrics,
     logger,
   });

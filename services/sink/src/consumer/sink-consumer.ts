@@ -21,6 +21,7 @@ export interface SinkConsumerOptions {
   database: string;
   limits: FlushLimits;
   retry: RetryPolicy;
+  sessionTimeoutMs: number;
   metrics: SinkMetrics;
   logger: Logger;
 }
@@ -39,8 +40,8 @@ export class SinkConsumer {
   constructor(private readonly options: SinkConsumerOptions) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(options.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: Math.max(100, Math.min(options.limits.maxWaitMs, 1_000)),
       maxBytes: Math.min(options.limits.maxBytes, 50 * 1_048_576),
       allowAutoTopicCreation: false,
