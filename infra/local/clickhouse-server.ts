@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from './commands.js';
 import { freePort } from './ports.js';
-import { isAlive, spawnDaemon, stopProcess, waitUntil } from './processes.js';
+import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 
 export interface LocalClickHouse {
   kind: 'clickhouse';
@@ -150,12 +150,14 @@ export async function clickHouseVersion(url: string): Promise<string> {
   return (await response.text()).trim();
 }
 
-/** Stops the server; `keepData` leaves the dir for a restart with `reuse` (fault tests). */
+/** Stops the server; `keepData` leaves the dir for a restart with `reuse`; `kill` crashes it (SIGKILL). */
 export async function stopClickHouseServer(
   server: Pick<LocalClickHouse, 'pid' | 'dir'>,
-  options: { keepData?: boolean; graceMs?: number } = {},
+  options: { keepData?: boolean; graceMs?: number; kill?: boolean } = {},
 ): Promise<string> {
-  const outcome = await stopProcess(server.pid, options.graceMs ?? 15_000);
+  const outcome = options.kill
+    ? await killProcess(server.pid)
+    : await stopProcess(server.pid, options.graceMs ?? 15_000);
   if (!options.keepData) await rm(server.dir, { recursive: true, force: true });
   return outcome;
 }

@@ -9,6 +9,6 @@ export {
 export { findExecutable } from './commands.js';
 export { type LocalKafka, resolveKafkaClasspath, startKafka, stopKafka, waitForKafka } from './kafka.js';
 export { freePort } from './ports.js';
-export { isAlive, stopProcess, waitUntil } from './processes.js';
+export { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
 export { type InfraState, readState, writeState } from './state.js';
 export { kafkaVersion, PINNED_KAFKA_VERSION } from './versions.js';

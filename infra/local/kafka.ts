@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { execFileAsync, findExecutable, localAsset } from './commands.js';
 import { freePort } from './ports.js';
-import { isAlive, spawnDaemon, stopProcess, waitUntil } from './processes.js';
+import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 import { kafkaVersion } from './versions.js';
 
 const kafkaAssets = localAsset('kafka');
@@ -231,12 +231,14 @@ export async function waitForKafka(
   );
 }
 
-/** Stops the broker; `keepData` leaves its dir for a restart with `reuse`; `kill` skips the graceful stop. */
+/** Stops the broker; `keepData` leaves its dir for a restart with `reuse`; `kill` crashes it (SIGKILL). */
 export async function stopKafka(
   kafka: Pick<LocalKafka, 'pid' | 'dir'>,
   options: { keepData?: boolean; graceMs?: number; kill?: boolean } = {},
 ): Promise<string> {
-  const outcome = await stopProcess(kafka.pid, options.kill ? 0 : (options.graceMs ?? 20_000));
+  const outcome = options.kill
+    ? await killProcess(kafka.pid)
+    : await stopProcess(kafka.pid, options.graceMs ?? 20_000);
   if (!options.keepData) await rm(kafka.dir, { recursive: true, force: true });
   return outcome;
 }

@@ -56,6 +56,14 @@ export async function stopProcess(
   return 'killed';
 }
 
+/** A crash, not a stop: SIGKILL at once, then wait until the process is gone. */
+export async function killProcess(pid: number): Promise<'not-running' | 'killed'> {
+  if (!isAlive(pid)) return 'not-running';
+  signal(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+  return 'killed';
+}
+
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);

@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureTopics } from '@okendo/infra/kafka';
 import { migrate } from '@okendo/infra/clickhouse';
+import { ensureTopics } from '@okendo/infra/kafka';
 import {
   type LocalClickHouse,
   type LocalKafka,
@@ -24,14 +24,21 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { buildCorpus } from './event-corpus.js';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '100000' }, engines: { type: 'string', default: 'server,chdb' } },
+  options: {
+    events: { type: 'string', default: '100000' },
+    engines: { type: 'string', default: 'server,chdb' },
+  },
 });
 const total = Number(values.events);
 const engines = (values.engines ?? '').split(',');
 const stamp = Date.now().toString(36);
 
 async function preload(brokers: string, prefix: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'bench-preload', brokers: brokers.split(','), logLevel: logLevel.WARN });
+  const kafka = new Kafka({
+    clientId: 'bench-preload',
+    brokers: brokers.split(','),
+    logLevel: logLevel.WARN,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, { prefix });
@@ -43,8 +50,12 @@ async function preload(brokers: string, prefix: string): Promise<number> {
   for (let i = 0; i < corpus.length; i += 5_000) {
     const slice = corpus.slice(i, i + 5_000);
     const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
-    for (const m of slice) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
-    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+    for (const m of slice)
+      byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
+    await producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      acks: -1,
+    });
   }
   await producer.disconnect();
   return (performance.now() - started) / 1_000;
@@ -67,7 +78,9 @@ async function directInsert(url: string): Promise<number> {
       value: m.value,
       sizeBytes: m.value.length,
     }));
-    await writeRows(warehouse, database, planBatch(messages).rows, { retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 } });
+    await writeRows(warehouse, database, planBatch(messages).rows, {
+      retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 },
+    });
   }
   const seconds = (performance.now() - started) / 1_000;
   await warehouse.command(`DROP DATABASE ${database}`);
@@ -110,7 +123,9 @@ try {
   const brokers = process.env['KAFKA_BROKERS'] ?? kafka?.brokers ?? '';
   const record = (name: string, seconds: number) => {
     results[name] = { seconds: Math.round(seconds * 10) / 10, eventsPerSecond: Math.round(total / seconds) };
-    console.log(`${name}: ${total} events in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} events/s`);
+    console.log(
+      `${name}: ${total} events in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} events/s`,
+    );
   };
   if (engines.includes('server')) {
     clickhouse = process.env['CLICKHOUSE_URL'] ? undefined : await startClickHouseServer();
@@ -129,7 +144,8 @@ try {
   }
   const ceiling = results['direct insert ceiling (server)']?.eventsPerSecond;
   const server = results['sink -> ClickHouse server']?.eventsPerSecond;
-  if (ceiling && server) console.log(`ratio sink/ceiling (server): ${(server / ceiling).toFixed(2)} (goal >= 0.5)`);
+  if (ceiling && server)
+    console.log(`ratio sink/ceiling (server): ${(server / ceiling).toFixed(2)} (goal >= 0.5)`);
   await mkdir('output/bench', { recursive: true });
   await writeFile(
     'output/bench/sink.json',

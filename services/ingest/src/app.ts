@@ -86,8 +86,10 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     bodyLimit: config.bodyLimitBytes,
     // One log line per request is written by the onResponse hook below, with the outcome and no headers.
     logController: new LogController({ disableRequestLogging: true }),
-    // A body that trickles in forever must not hold a connection: Okendo times out at 15 s anyway.
+    // Headers that trickle in forever must not hold a connection (Node answers 408; the body has its own
+    // timer below). Node checks every 30 s by default: check often enough for the timeout to mean it.
     requestTimeout: config.requestTimeoutMs,
+    http: { connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs) },
     // Requests Node cannot even parse (bad framing, oversized headers, timeouts) get our JSON errors too.
     clientErrorHandler: (error, socket) => {
       if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
@@ -112,8 +114,25 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     done(null, body),
   );
 
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', (request, reply, done) => {
     metrics.inFlight.inc();
+    // Node's requestTimeout stops at the headers: a body that never finishes is ended here, with a 408,
+    // by failing the body stream Fastify is reading.
+    const timer = setTimeout(() => {
+      if (request.raw.complete) return;
+      reply.header('connection', 'close');
+      if (request.raw.listenerCount('error') > 0) {
+        request.raw.emit(
+          'error',
+          Object.assign(new Error('the body did not arrive in time'), { statusCode: 408 }),
+        );
+      } else {
+        request.raw.destroy();
+      }
+    }, config.requestTimeoutMs);
+    timer.unref();
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.inFlight.dec();

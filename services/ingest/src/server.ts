@@ -21,6 +21,10 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
+    // A broker that accepts connections but does not answer (restarting, recovering its log) must not hold a
+    // request for kafkajs' default 30 s: give up the attempt well within the publish timeout and retry.
+    requestTimeout: Math.max(1_000, Math.floor(config.publishTimeoutMs / 2)),
+    connectionTimeout: 3_000,
   });
   if (config.ensureTopics) {
     const admin = kafka.admin();

@@ -1,0 +1,92 @@
+/**
+ * What a traffic run will send: entity lifecycles across every resource type, built from the fixture shapes
+ * with fresh ids and increasing sequence numbers per entity (create, updates, sometimes a delete).
+ * Deterministic for a given seed, so a failing run can be replayed.
+ */
+import { FIXTURES, RESOURCE_TYPES, type ResourceType } from '@okendo/schemas';
+import { TABLE_LAYOUTS } from '@okendo/sink';
+
+export interface PlannedDelivery {
+  messageId: string;
+  body: string;
+  resourceType: ResourceType;
+  table: string;
+  idColumn: string;
+  entityId: string;
+  sequenceNumber: bigint;
+  topic: 'create' | 'update' | 'delete';
+}
+
+export interface PlanOptions {
+  /** makes ids unique to this run; letters, digits, dashes */
+  prefix: string;
+  entities: number;
+  /** versions per entity, 1 to this (inclusive) */
+  maxVersionsPerEntity: number;
+  /** share of entities whose last version is a delete */
+  deleteRatio: number;
+  /** relative weight per resource type; all equal by default */
+  mix?: Partial<Record<ResourceType, number>>;
+  seed: number;
+}
+
+/** A small deterministic PRNG (mulberry32): reproducible runs without a dependency. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function template(resourceType: ResourceType, topic: PlannedDelivery['topic']) {
+  const fixture = FIXTURES.find((f) => f.resourceType === resourceType && f.topic === topic);
+  if (fixture === undefined) throw new Error(`no ${resourceType}.${topic} fixture`);
+  return fixture;
+}
+
+export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
+  const next = random(options.seed);
+  const weights = RESOURCE_TYPES.map((type) => options.mix?.[type] ?? 1);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const pickType = (): ResourceType => {
+    let r = next() * totalWeight;
+    for (const [i, type] of RESOURCE_TYPES.entries()) {
+      r -= weights[i] ?? 0;
+      if (r <= 0) return type;
+    }
+    return RESOURCE_TYPES[0];
+  };
+  const deliveries: PlannedDelivery[] = [];
+  for (let e = 0; e < options.entities; e++) {
+    const resourceType = pickType();
+    const layout = TABLE_LAYOUTS[resourceType];
+    const entityId = `${options.prefix}-${resourceType.slice(0, 4)}-${e}`;
+    const versions = 1 + Math.floor(next() * options.maxVersionsPerEntity);
+    const deleted = next() < options.deleteRatio;
+    let sequenceNumber = 1_000_000_000n + BigInt(Math.floor(next() * 1_000_000));
+    for (let v = 0; v < versions; v++) {
+      const topic: PlannedDelivery['topic'] =
+        v === 0 ? 'create' : deleted && v === versions - 1 ? 'delete' : 'update';
+      const fixture = template(resourceType, topic);
+      sequenceNumber += 1n + BigInt(Math.floor(next() * 1_000));
+      const body = fixture.body
+        .replaceAll(fixture.entityId, entityId)
+        .replace(`"sequenceNumber":"${fixture.sequenceNumber}"`, `"sequenceNumber":"${sequenceNumber}"`);
+      deliveries.push({
+        messageId: `msg_${entityId}_${v}`,
+        body,
+        resourceType,
+        table: layout.table,
+        idColumn: layout.idColumn,
+        entityId,
+        sequenceNumber,
+        topic,
+      });
+    }
+  }
+  return deliveries;
+}
