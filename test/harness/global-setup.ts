@@ -6,8 +6,10 @@
 import type { TestProject } from 'vitest/node';
 import type { ProvidedInfra } from './infra-context.js';
 import { provideChdb, provideClickHouse, provideKafka } from './providers.js';
+import { printReliabilityReport, resetReliabilityResults } from './reliability-report.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await resetReliabilityResults();
   const [kafka, clickhouse, chdb] = await Promise.all([provideKafka(), provideClickHouse(), provideChdb()]);
   const infra: ProvidedInfra = { unavailable: {} };
   const stops: Array<() => Promise<void>> = [];
@@ -37,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(stops.map((stop) => stop()));
+    await printReliabilityReport();
   };
   const missing = Object.entries(infra.unavailable);
   if (missing.length > 0) {

@@ -35,21 +35,13 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
       await admin.disconnect();
     }
   }
-  const producer = createIdempotentProducer(kafka);
-  let connected = false;
-  producer.on(producer.events.CONNECT, () => {
-    connected = true;
-  });
-  producer.on(producer.events.DISCONNECT, () => {
-    connected = false;
-  });
-  await producer.connect();
-  const publisher = new KafkaPublisher(producer, {
+  const publisher = new KafkaPublisher(() => createIdempotentProducer(kafka), {
     publishTimeoutMs: config.publishTimeoutMs,
     maxQueuedMessages: config.maxQueuedMessages,
     maxBatchMessages: 1_000,
   });
-  const { app } = buildIngestApp({ config, publisher, producerConnected: () => connected });
+  await publisher.start();
+  const { app } = buildIngestApp({ config, publisher, producerConnected: () => publisher.isConnected });
   app.log.info({ config: describeConfig(config) }, 'starting ingest');
   const url = await app.listen({ host: config.host, port: config.port });
   return {

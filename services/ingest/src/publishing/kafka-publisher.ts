@@ -53,14 +53,20 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** The producer settings nobody overrides: exactly-once per partition, ordered, never give up retrying. */
+/**
+ * The producer settings nobody overrides: idempotent, one request in flight (per-key order), acks=all on every
+ * send. Retries are bounded on purpose: after a broker crash kafkajs can get stuck retrying a batch the broker
+ * rejects forever (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID), so a batch that keeps failing fails
+ * (its requests get 503 and the sender retries) and the publisher replaces the producer. The price is a possible
+ * duplicate in Kafka, which the warehouse absorbs (events are deduplicated by message id).
+ */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1_000 },
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
   });
 }
 
@@ -70,11 +76,45 @@ export class KafkaPublisher {
   private inFlightSince = 0;
   private lastError: { at: number; message: string } | undefined;
   private closed = false;
+  private producer: Producer | undefined;
+  private connected = false;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly newProducer: () => Producer,
     private readonly options: PublisherOptions,
   ) {}
+
+  /** Connects the first producer; the ingest serves only once this succeeded. */
+  async start(): Promise<void> {
+    await this.currentProducer();
+  }
+
+  /** Whether the current producer is connected (for /readyz). */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  private async currentProducer(): Promise<Producer> {
+    if (this.producer !== undefined) return this.producer;
+    const producer = this.newProducer();
+    producer.on(producer.events.CONNECT, () => {
+      this.connected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.connected = false;
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  /** Drops a producer whose batch failed; the next batch gets a new one (a new producer id). */
+  private replaceProducer(): void {
+    const old = this.producer;
+    this.producer = undefined;
+    this.connected = false;
+    old?.disconnect().catch(() => undefined);
+  }
 
   get queuedMessages(): number {
     return this.queue.length;
@@ -132,7 +172,7 @@ export class KafkaPublisher {
       );
       await Promise.race([this.inFlight, timeLeft]);
     }
-    await this.producer.disconnect();
+    await this.producer?.disconnect();
   }
 
   private settle(pending: Pending, error?: PublishError): void {
@@ -159,7 +199,8 @@ export class KafkaPublisher {
     if (batch.length > 0) {
       this.inFlightSince = Date.now();
       try {
-        await this.producer.sendBatch({
+        const producer = await this.currentProducer();
+        await producer.sendBatch({
           topicMessages: byTopic(batch),
           acks: -1,
           compression: CompressionTypes.None,
@@ -167,6 +208,7 @@ export class KafkaPublisher {
         this.lastError = undefined;
         for (const pending of batch) this.settle(pending);
       } catch (error) {
+        this.replaceProducer();
         this.lastError = { at: Date.now(), message: (error as Error).message };
         const failure = new PublishError(
           'kafka_error',

@@ -46,8 +46,10 @@ export class SinkConsumer {
       maxBytes: Math.min(options.limits.maxBytes, 50 * 1_048_576),
       allowAutoTopicCreation: false,
     });
+    // Dead letters may be published twice (the dead_letters table collapses them by origin offset); not being
+    // idempotent spares this producer kafkajs' stuck-sequence failure mode after a broker crash.
     this.producer = options.kafka.producer({
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
