@@ -66,6 +66,10 @@ function configXml(dir: string, httpPort: number, tcpPort: number): string {
   <mark_cache_size>268435456</mark_cache_size>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <timezone>UTC</timezone>
+  <!-- The Kafka table engine (used as a benchmark peer) reads a new group's topics from the start. -->
+  <kafka>
+    <auto_offset_reset>smallest</auto_offset_reset>
+  </kafka>
 </yandex>
 `;
 }

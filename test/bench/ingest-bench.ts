@@ -1,57 +1,21 @@
 /**
  * Ingest throughput: the bare Fastify ceiling and the full ingest with a real broker, back to back, same
- * payload mix, connections and duration. Prints req/s, p50/p99 latency, peak RSS and the ratio full/bare.
- *   npx tsx test/bench/ingest-bench.ts [--duration 10] [--connections 50]
+ * payload mix, connections and duration; req/s, p50/p99 latency, peak RSS and the ratio full/bare.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { type LocalKafka, startKafka, stopKafka } from '@okendo/infra/local';
 import { FIXTURES } from '@okendo/schemas';
 import autocannon from 'autocannon';
 import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
+import { rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
-const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
-});
-const duration = Number(values.duration);
-const connections = Number(values.connections);
-const secret = newWebhookSecret();
-
-interface Target {
-  child: ChildProcess;
-  url: string;
-  peakRssMb: () => number;
+export interface IngestFigures {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  peakRssMb: number;
 }
 
-async function startTarget(mode: 'bare' | 'full', env: NodeJS.ProcessEnv): Promise<Target> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=source', 'test/bench/ingest-target.ts', mode],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.startsWith('listening ')) resolve(line.slice('listening '.length));
-    });
-  });
-  let peak = 0;
-  const sampler = setInterval(async () => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    peak = Math.max(peak, kb / 1024);
-  }, 200);
-  child.once('exit', () => clearInterval(sampler));
-  return { child, url, peakRssMb: () => Math.round(peak) };
-}
-
-async function load(url: string): Promise<autocannon.Result> {
+async function load(url: string, secret: string, connections: number, duration: number): Promise<autocannon.Result> {
   let n = 0;
   return autocannon({
     url: `${url}/webhooks/okendo`,
@@ -62,9 +26,7 @@ async function load(url: string): Promise<autocannon.Result> {
         method: 'POST',
         // Every request is a new, correctly signed message: no dedupe shortcut.
         setupRequest: (request) => {
-          const fixture = FIXTURES[n % FIXTURES.length];
-          n++;
-          const body = fixture?.body ?? '{}';
+          const body = FIXTURES[n++ % FIXTURES.length]?.body ?? '{}';
           return { ...request, headers: signedHeaders(secret, body), body };
         },
       },
@@ -72,51 +34,41 @@ async function load(url: string): Promise<autocannon.Result> {
   });
 }
 
-async function stop(target: Target): Promise<void> {
-  target.child.kill('SIGTERM');
-  await new Promise((resolve) => target.child.once('exit', resolve));
-}
-
-// A broker from KAFKA_BROKERS, or a native one started (and stopped) here.
-const kafka: LocalKafka | undefined = process.env['KAFKA_BROKERS'] ? undefined : await startKafka();
-const brokers = process.env['KAFKA_BROKERS'] ?? kafka?.brokers ?? '';
-try {
-  const results: Record<
-    string,
-    { reqPerSec: number; p50Ms: number; p99Ms: number; non2xx: number; peakRssMb: number }
-  > = {};
+export async function benchIngest(
+  brokers: string,
+  options: { connections: number; durationSeconds: number },
+): Promise<{ bare: IngestFigures; full: IngestFigures; ratio: number }> {
+  const secret = newWebhookSecret();
+  const targets = {
+    bare: ['test/dist/bench/ingest-target.js', ['bare']],
+    full: ['services/ingest/dist/server.js', []],
+  } as const;
+  const figures: Record<string, IngestFigures> = {};
   for (const mode of ['bare', 'full'] as const) {
-    const target = await startTarget(mode, {
+    const [entry, args] = targets[mode];
+    const child = spawnCompiled(entry, [...args], {
       KAFKA_BROKERS: brokers,
       OKENDO_WEBHOOK_SECRETS: secret,
       KAFKA_TOPIC_PREFIX: `bench_${Date.now()}.`,
+      INGEST_HOST: '127.0.0.1',
+      INGEST_PORT: '0',
+      LOG_LEVEL: 'silent',
     });
-    await load(target.url); // warm-up run, discarded: JIT, connections, producer metadata
-    const result = await load(target.url);
-    results[mode] = {
+    const url = await waitForLine(child, /(?:^listening |"url":")(http:\/\/[\d.]+:\d+)/, `${mode} ingest`);
+    const rss = rssSampler(child.pid ?? 0);
+    await load(url, secret, options.connections, 3); // warm-up, discarded: JIT, connections, producer metadata
+    const result = await load(url, secret, options.connections, options.durationSeconds);
+    figures[mode] = {
       reqPerSec: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       non2xx: result.non2xx,
-      peakRssMb: target.peakRssMb(),
+      peakRssMb: rss.peakMb(),
     };
-    await stop(target);
+    rss.stop();
+    await stopChild(child);
   }
-  const ratio = (results['full']?.reqPerSec ?? 0) / (results['bare']?.reqPerSec ?? 1);
-  console.table(results);
-  console.log(
-    `ratio full/bare: ${ratio.toFixed(2)} (goal >= 0.6); ${connections} connections, ${duration} s per run`,
-  );
-  const report = {
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model },
-    kafka: kafka?.version ?? 'external',
-    connections,
-    durationSeconds: duration,
-    results,
-    ratio,
-  };
-  await mkdir('output/bench', { recursive: true });
-  await writeFile('output/bench/ingest.json', `${JSON.stringify(report, null, 2)}\n`);
-} finally {
-  if (kafka) await stopKafka(kafka);
+  const bare = figures['bare'] as IngestFigures;
+  const full = figures['full'] as IngestFigures;
+  return { bare, full, ratio: Math.round((full.reqPerSec / bare.reqPerSec) * 100) / 100 };
 }

@@ -1,157 +1,201 @@
 /**
- * Sink throughput: preload N realistic events into the topics, then time the real sink draining them into
- * the warehouse. Baseline in the same run: the ceiling, the same rows (as the sink plans them) inserted
- * directly with @clickhouse/client in large batches.
- *   npx tsx --conditions=source test/bench/sink-bench.ts [--events 100000] [--engines server,chdb]
+ * Sink throughput. N realistic events are preloaded into the topics; then the real sink (compiled, its own
+ * process) drains them into the ClickHouse server. Baselines in the same run: (i) the ceiling, the same rows
+ * inserted straight with @clickhouse/client in 50k-event batches; (ii) the peer, ClickHouse's own Kafka table
+ * engine with a materialized view consuming a JSON copy of the same events (their event-log rows) into a
+ * table like `events`. Also the sink into chDB.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@okendo/infra/clickhouse';
 import { ensureTopics } from '@okendo/infra/kafka';
-import {
-  type LocalClickHouse,
-  type LocalKafka,
-  startClickHouseServer,
-  startKafka,
-  stopClickHouseServer,
-  stopKafka,
-} from '@okendo/infra/local';
-import { RESOURCE_TYPES } from '@okendo/schemas';
-import { ClickHouseServerWarehouse, loadSinkConfig, planBatch, startSink, writeRows } from '@okendo/sink';
+import { type ConsumedMessage, ClickHouseServerWarehouse, planBatch, writeRows } from '@okendo/sink';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { buildCorpus } from './event-corpus.js';
+import { type CorpusMessage, buildCorpus } from './event-corpus.js';
+import { rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '100000' },
-    engines: { type: 'string', default: 'server,chdb' },
-  },
+export interface SinkFigures {
+  events: number;
+  ceilingEventsPerSec: number;
+  sinkEventsPerSec: number;
+  sinkRowsPerSec: number;
+  peerEventsPerSec: number | undefined;
+  peerNote?: string;
+  chdbEventsPerSec: number | undefined;
+  sinkPeakRssMb: number;
+  sinkVsCeiling: number;
+  sinkVsPeer: number | undefined;
+}
+
+const asConsumed = (m: CorpusMessage, offset: number): ConsumedMessage => ({
+  topic: m.topic,
+  topicKey: m.resourceType,
+  partition: 0,
+  offset: String(offset),
+  key: Buffer.from(m.key),
+  value: m.value,
+  sizeBytes: m.value.length,
 });
-const total = Number(values.events);
-const engines = (values.engines ?? '').split(',');
-const stamp = Date.now().toString(36);
 
-async function preload(brokers: string, prefix: string): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'bench-preload',
-    brokers: brokers.split(','),
-    logLevel: logLevel.WARN,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, { prefix });
-  await admin.disconnect();
+async function produce(kafka: Kafka, messages: ReadonlyArray<{ topic: string; key: string; value: Buffer | string }>) {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const started = performance.now();
-  const corpus = buildCorpus(total, prefix);
-  for (let i = 0; i < corpus.length; i += 5_000) {
-    const slice = corpus.slice(i, i + 5_000);
-    const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
-    for (const m of slice)
-      byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
-    await producer.sendBatch({
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      acks: -1,
-    });
+  // 1,000 messages per request keeps each partition's record batch under the broker's 1 MB message limit.
+  for (let i = 0; i < messages.length; i += 1_000) {
+    const byTopic = new Map<string, Array<{ key: string; value: Buffer | string }>>();
+    for (const m of messages.slice(i, i + 1_000)) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push({ key: m.key, value: m.value });
+      byTopic.set(m.topic, list);
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })), acks: -1 });
   }
   await producer.disconnect();
-  return (performance.now() - started) / 1_000;
 }
 
-/** The ceiling: the sink's own planned rows, inserted straight into the server in 50k-row batches. */
-async function directInsert(url: string): Promise<number> {
-  const warehouse = new ClickHouseServerWarehouse({ url });
-  const database = `bench_direct_${stamp}`;
-  await migrate(warehouse, database);
-  const corpus = buildCorpus(total, 'x.');
+/** Polls until the table holds `total` rows or the time is up; returns rows per second either way. */
+async function consumptionRate(warehouse: ClickHouseServerWarehouse, table: string, total: number, budgetMs: number) {
   const started = performance.now();
-  for (let i = 0; i < corpus.length; i += 50_000) {
-    const messages = corpus.slice(i, i + 50_000).map((m, j) => ({
-      topic: m.topic,
-      topicKey: m.resourceType,
-      partition: 0,
-      offset: String(i + j),
-      key: Buffer.from(m.key),
-      value: m.value,
-      sizeBytes: m.value.length,
-    }));
-    await writeRows(warehouse, database, planBatch(messages).rows, {
-      retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 },
+  let count = 0;
+  while (performance.now() - started < budgetMs) {
+    const [row] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${table}`).catch(() => [{ n: '0' }]);
+    count = Number(row?.n);
+    if (count >= total) break;
+    await sleep(250);
+  }
+  return { rowsPerSecond: Math.round(count / ((performance.now() - started) / 1_000)), complete: count >= total, count };
+}
+
+/** Drains the preloaded topics with a compiled sink process; returns seconds from its start-up line to done. */
+async function drainWithSink(brokers: string, prefix: string, env: Record<string, string>, total: number, count: () => Promise<number>) {
+  const child = spawnCompiled('services/sink/dist/server.js', [], {
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    SINK_GROUP_ID: `bench-${prefix}`,
+    SINK_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const rss = rssSampler(child.pid ?? 0);
+  await waitForLine(child, /"msg":"sink running"/, 'sink');
+  const started = performance.now();
+  while ((await count()) < total) await sleep(250);
+  const seconds = (performance.now() - started) / 1_000;
+  const peak = rss.peakMb();
+  rss.stop();
+  await stopChild(child);
+  return { seconds, peakRssMb: peak };
+}
+
+export async function benchSink(brokers: string, clickhouseUrl: string, total: number): Promise<SinkFigures> {
+  const stamp = Date.now().toString(36);
+  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.WARN });
+  const warehouse = new ClickHouseServerWarehouse({ url: clickhouseUrl });
+  const corpus = buildCorpus(total, `bench${stamp}.`);
+  const rate = (seconds: number) => Math.round(total / seconds);
+  try {
+    // (i) the ceiling: the sink's own planned rows, inserted directly in large batches.
+    const ceilingDb = `bench_ceiling_${stamp}`;
+    await migrate(warehouse, ceilingDb);
+    let started = performance.now();
+    for (let i = 0; i < corpus.length; i += 50_000) {
+      const plan = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j)));
+      await writeRows(warehouse, ceilingDb, plan.rows, { retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 } });
+    }
+    const ceilingSeconds = (performance.now() - started) / 1_000;
+    console.log(`  ceiling (direct insert): ${rate(ceilingSeconds)} events/s`);
+    await warehouse.command(`DROP DATABASE ${ceilingDb}`);
+
+    // The real sink, into the server.
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, { prefix: `bench${stamp}.` });
+    await produce(kafka, corpus);
+    const sinkDb = `bench_sink_${stamp}`;
+    const sink = await drainWithSink(brokers, `bench${stamp}.`, { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: sinkDb }, total, async () => {
+      const [row] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${sinkDb}.events`).catch(() => [{ n: '0' }]);
+      return Number(row?.n);
     });
-  }
-  const seconds = (performance.now() - started) / 1_000;
-  await warehouse.command(`DROP DATABASE ${database}`);
-  await warehouse.close();
-  return seconds;
-}
-
-async function drain(brokers: string, prefix: string, env: Record<string, string>): Promise<number> {
-  const sink = await startSink(
-    loadSinkConfig({
-      KAFKA_BROKERS: brokers,
-      KAFKA_TOPIC_PREFIX: prefix,
-      SINK_GROUP_ID: `bench-${prefix}`,
-      CLICKHOUSE_DATABASE: `bench_${stamp}_${prefix.replace(/\W/g, '')}`,
-      SINK_PORT: '0',
-      LOG_LEVEL: 'warn',
-      ...env,
-    }),
-  );
-  // Timed from here: migrations and topic checks are start-up, not throughput (the group join is included).
-  const started = performance.now();
-  const counter = sink.metrics.rowsInserted;
-  for (;;) {
-    const events = (await counter.get()).values.find((v) => v.labels['table'] === 'events')?.value ?? 0;
-    if (events >= total) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const seconds = (performance.now() - started) / 1_000;
-  const rows = (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
-  console.log(`  ${rows} rows in all tables = ${Math.round(rows / seconds)} rows/s`);
-  await sink.stop();
-  return seconds;
-}
-
-let kafka: LocalKafka | undefined;
-let clickhouse: LocalClickHouse | undefined;
-const results: Record<string, { seconds: number; eventsPerSecond: number }> = {};
-try {
-  kafka = process.env['KAFKA_BROKERS'] ? undefined : await startKafka();
-  const brokers = process.env['KAFKA_BROKERS'] ?? kafka?.brokers ?? '';
-  const record = (name: string, seconds: number) => {
-    results[name] = { seconds: Math.round(seconds * 10) / 10, eventsPerSecond: Math.round(total / seconds) };
-    console.log(
-      `${name}: ${total} events in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} events/s`,
+    const [rows] = await warehouse.query<{ n: string }>(
+      `SELECT sum(rows) AS n FROM system.parts WHERE database = '${sinkDb}' AND active`,
     );
-  };
-  if (engines.includes('server')) {
-    clickhouse = process.env['CLICKHOUSE_URL'] ? undefined : await startClickHouseServer();
-    const url = process.env['CLICKHOUSE_URL'] ?? clickhouse?.url ?? '';
-    record('direct insert ceiling (server)', await directInsert(url));
-    const prefix = `bs${stamp}.`;
-    console.log(`preloaded in ${(await preload(brokers, prefix)).toFixed(1)} s`);
-    record('sink -> ClickHouse server', await drain(brokers, prefix, { CLICKHOUSE_URL: url }));
+    console.log(`  sink -> server: ${rate(sink.seconds)} events/s, peak RSS ${sink.peakRssMb} MB`);
+    await warehouse.command(`DROP DATABASE ${sinkDb}`);
+
+    // (ii) the peer: Kafka table engine + materialized view over a JSON copy of the same events.
+    let peerEventsPerSec: number | undefined;
+    let peerNote: string | undefined;
+    const peerDb = `bench_peer_${stamp}`;
+    const jsonTopic = `bench${stamp}.json`;
+    try {
+      await admin.createTopics({ topics: [{ topic: jsonTopic, numPartitions: 6 }], waitForLeaders: true });
+      const jsonRows: Array<{ topic: string; key: string; value: string }> = [];
+      for (let i = 0; i < corpus.length; i += 50_000) {
+        const events = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j))).rows.get('events') ?? [];
+        for (const row of events) jsonRows.push({ topic: jsonTopic, key: String(row['entity_id']), value: JSON.stringify(row) });
+      }
+      await produce(kafka, jsonRows);
+      await migrate(warehouse, peerDb);
+      const columns =
+        'message_id String, source String, resource_type String, event_topic String, entity_id String, sequence_number UInt64, payload_version String, subscriber_id Nullable(String), sender_timestamp DateTime, received_at DateTime, received_at_ms UInt64, kafka_topic String, kafka_partition UInt32, kafka_offset UInt64, payload String';
+      await warehouse.command(`CREATE TABLE ${peerDb}.queue (${columns}) ENGINE = Kafka('${brokers}', '${jsonTopic}', 'peer-${stamp}', 'JSONEachRow')`);
+      await warehouse.command(`CREATE MATERIALIZED VIEW ${peerDb}.consumer TO ${peerDb}.events AS SELECT * FROM ${peerDb}.queue`);
+      // Bounded: the 18.16 engine is slow; a partial drain still gives its rate.
+      const peer = await consumptionRate(warehouse, `${peerDb}.events`, total, 180_000);
+      peerEventsPerSec = peer.rowsPerSecond;
+      if (!peer.complete) peerNote = `measured over 180 s: ${peer.count} of ${total} events consumed`;
+      console.log(`  peer (Kafka engine + MV, events table only): ${peerEventsPerSec} events/s ${peerNote ?? ''}`);
+    } catch (error) {
+      peerNote = `Kafka engine peer failed: ${(error as Error).message}`;
+      console.log(`  ${peerNote}`);
+    } finally {
+      await warehouse.command(`DROP DATABASE IF EXISTS ${peerDb}`).catch(() => undefined);
+    }
+
+    // The real sink, into embedded chDB (its own data dir; counted after the sink stopped, as chDB is locked).
+    let chdbEventsPerSec: number | undefined;
+    const chdbDir = await mkdtemp(join(tmpdir(), 'okendo-bench-chdb-'));
+    try {
+      const child = spawnCompiled('services/sink/dist/server.js', [], {
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: `bench${stamp}.`,
+        SINK_GROUP_ID: `bench-chdb-${stamp}`,
+        SINK_PORT: '0',
+        CHDB_DATA_DIR: chdbDir,
+        LOG_LEVEL: 'warn',
+      });
+      const url = await waitForLine(child, /"url":"(http:[^"]+)"/, 'chdb sink');
+      started = performance.now();
+      for (;;) {
+        const response = await fetch(`${url}/sql`, { method: 'POST', body: 'SELECT count() AS n FROM okendo.events' });
+        const body = (await response.json()) as { rows?: Array<{ n: string }> };
+        if (Number(body.rows?.[0]?.n ?? 0) >= total) break;
+        await sleep(250);
+      }
+      chdbEventsPerSec = rate((performance.now() - started) / 1_000);
+      console.log(`  sink -> chDB: ${chdbEventsPerSec} events/s`);
+      await stopChild(child);
+    } finally {
+      await rm(chdbDir, { recursive: true, force: true });
+    }
+    await admin.disconnect();
+
+    const sinkEventsPerSec = rate(sink.seconds);
+    return {
+      events: total,
+      ceilingEventsPerSec: rate(ceilingSeconds),
+      sinkEventsPerSec,
+      sinkRowsPerSec: Math.round(Number(rows?.n ?? 0) / sink.seconds),
+      peerEventsPerSec,
+      ...(peerNote === undefined ? {} : { peerNote }),
+      chdbEventsPerSec,
+      sinkPeakRssMb: sink.peakRssMb,
+      sinkVsCeiling: Math.round((sinkEventsPerSec / rate(ceilingSeconds)) * 100) / 100,
+      sinkVsPeer: peerEventsPerSec === undefined ? undefined : Math.round((sinkEventsPerSec / peerEventsPerSec) * 100) / 100,
+    };
+  } finally {
+    await warehouse.close();
   }
-  if (engines.includes('chdb')) {
-    const dir = await mkdtemp(join(tmpdir(), 'okendo-bench-chdb-'));
-    const prefix = `bc${stamp}.`;
-    console.log(`preloaded in ${(await preload(brokers, prefix)).toFixed(1)} s`);
-    record('sink -> chDB', await drain(brokers, prefix, { CHDB_DATA_DIR: dir }));
-    await rm(dir, { recursive: true, force: true });
-  }
-  const ceiling = results['direct insert ceiling (server)']?.eventsPerSecond;
-  const server = results['sink -> ClickHouse server']?.eventsPerSecond;
-  if (ceiling && server)
-    console.log(`ratio sink/ceiling (server): ${(server / ceiling).toFixed(2)} (goal >= 0.5)`);
-  await mkdir('output/bench', { recursive: true });
-  await writeFile(
-    'output/bench/sink.json',
-    `${JSON.stringify({ machine: { cores: cpus().length, cpu: cpus()[0]?.model }, events: total, resourceTypes: RESOURCE_TYPES.length, results }, null, 2)}\n`,
-  );
-} finally {
-  if (clickhouse) await stopClickHouseServer(clickhouse);
-  if (kafka) await stopKafka(kafka);
 }

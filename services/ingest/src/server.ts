@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const ingest = await startIngest(config);
+  // One line on stdout whatever LOG_LEVEL says: where it listens (tools and benchmarks read it).
+  console.log(JSON.stringify({ level: 'info', msg: 'ingest running', url: ingest.url }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

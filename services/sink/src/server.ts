@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sink = await startSink(config);
-  console.error(JSON.stringify({ level: 'info', msg: 'sink running', url: sink.url }));
+  // One line on stdout whatever LOG_LEVEL says: where its metrics and /sql are (tools and benchmarks read it).
+  console.log(JSON.stringify({ level: 'info', msg: 'sink running', url: sink.url }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

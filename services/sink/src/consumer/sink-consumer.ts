@@ -43,7 +43,9 @@ export class SinkConsumer {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3_000, Math.floor(options.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: Math.max(100, Math.min(options.limits.maxWaitMs, 1_000)),
-      maxBytes: Math.min(options.limits.maxBytes, 50 * 1_048_576),
+      // What one fetch may bring in; with the flush limits this bounds the sink's memory.
+      maxBytes: Math.min(options.limits.maxBytes, 8 * 1_048_576),
+      maxBytesPerPartition: 1_048_576,
       allowAutoTopicCreation: false,
     });
     // Dead letters may be published twice (the dead_letters table collapses them by origin offset); not being

@@ -1,0 +1,129 @@
+/**
+ * Freshness: at a steady rate of signed review deliveries, the time from the ingest's 2xx to the row being
+ * visible in reviews_current. A sample of deliveries is tracked (at most ~400 per rate) and polled every 50 ms,
+ * so figures carry up to ~50 ms of polling error.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClickHouseServerWarehouse } from '@okendo/sink';
+import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
+import { planDeliveries } from '../traffic/planned-deliveries.js';
+import { percentile, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
+
+export interface FreshnessFigures {
+  targetRate: number;
+  achievedRate: number;
+  acknowledged: number;
+  sampled: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export async function benchFreshness(
+  brokers: string,
+  clickhouseUrl: string,
+  rates: readonly number[],
+  secondsPerRate: number,
+): Promise<{ rates: FreshnessFigures[]; ingestPeakRssMb: number; sinkPeakRssMb: number }> {
+  const stamp = Date.now().toString(36);
+  const secret = newWebhookSecret();
+  const database = `bench_fresh_${stamp}`;
+  const common = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: `fresh${stamp}.`, LOG_LEVEL: 'warn' };
+  const sink = spawnCompiled('services/sink/dist/server.js', [], {
+    ...common,
+    CLICKHOUSE_URL: clickhouseUrl,
+    CLICKHOUSE_DATABASE: database,
+    SINK_PORT: '0',
+  });
+  await waitForLine(sink, /"msg":"sink running"/, 'sink');
+  const ingest = spawnCompiled('services/ingest/dist/server.js', [], {
+    ...common,
+    OKENDO_WEBHOOK_SECRETS: secret,
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: '0',
+  });
+  const url = `${await waitForLine(ingest, /"url":"(http:[^"]+)"/, 'ingest')}/webhooks/okendo`;
+  const ingestRss = rssSampler(ingest.pid ?? 0);
+  const sinkRss = rssSampler(sink.pid ?? 0);
+  const warehouse = new ClickHouseServerWarehouse({ url: clickhouseUrl });
+  const results: FreshnessFigures[] = [];
+  try {
+    for (const rate of rates) {
+      const total = rate * secondsPerRate;
+      const deliveries = planDeliveries({
+        prefix: `fr${rate}x${stamp}`,
+        entities: total,
+        maxVersionsPerEntity: 1,
+        deleteRatio: 0,
+        mix: { review: 1, loyalty_customer: 0, loyalty_adjustment_transaction: 0, loyalty_earning_transaction: 0, loyalty_redemption_transaction: 0, quiz_response: 0, survey_response: 0 },
+        seed: rate,
+      });
+      const every = Math.max(1, Math.floor(total / 400));
+      const ackedAt = new Map<string, number>();
+      const latencies: number[] = [];
+      let acknowledged = 0;
+      let sending = true;
+
+      const poller = (async () => {
+        while (sending || ackedAt.size > 0) {
+          const pending = [...ackedAt.keys()];
+          if (pending.length > 0) {
+            const rows = await warehouse
+              .query<{ review_id: string }>(
+                `SELECT review_id FROM ${database}.reviews_current WHERE review_id IN (${pending.map((id) => `'${id}'`).join(',')})`,
+              )
+              .catch(() => []);
+            const now = performance.now();
+            for (const { review_id } of rows) {
+              const at = ackedAt.get(review_id);
+              if (at !== undefined) latencies.push(now - at);
+              ackedAt.delete(review_id);
+            }
+          }
+          await sleep(50);
+        }
+      })();
+
+      const started = performance.now();
+      const inFlight: Promise<void>[] = [];
+      for (const [i, delivery] of deliveries.entries()) {
+        const due = started + (i * 1_000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        inFlight.push(
+          fetch(url, { method: 'POST', headers: signedHeaders(secret, delivery.body, { id: delivery.messageId }), body: delivery.body })
+            .then(async (response) => {
+              await response.arrayBuffer();
+              if (response.status !== 200) return;
+              acknowledged++;
+              if (i % every === 0) ackedAt.set(delivery.entityId, performance.now());
+            })
+            .catch(() => undefined),
+        );
+      }
+      await Promise.all(inFlight);
+      const elapsed = (performance.now() - started) / 1_000;
+      sending = false;
+      await Promise.race([poller, sleep(30_000)]);
+      const figures: FreshnessFigures = {
+        targetRate: rate,
+        achievedRate: Math.round(acknowledged / elapsed),
+        acknowledged,
+        sampled: latencies.length,
+        p50Ms: Math.round(percentile(latencies, 50)),
+        p99Ms: Math.round(percentile(latencies, 99)),
+        maxMs: Math.round(Math.max(...latencies)),
+      };
+      console.log(`  ${rate}/s: achieved ${figures.achievedRate}/s, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`);
+      results.push(figures);
+    }
+    return { rates: results, ingestPeakRssMb: ingestRss.peakMb(), sinkPeakRssMb: sinkRss.peakMb() };
+  } finally {
+    ingestRss.stop();
+    sinkRss.stop();
+    await stopChild(ingest);
+    await stopChild(sink);
+    await warehouse.command(`DROP DATABASE IF EXISTS ${database}`).catch(() => undefined);
+    await warehouse.close();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: every benchmark against baselines measured in the same run, on this machine, with the
+ * real broker and ClickHouse server beside it. Prints the figures and the goals, writes
+ * output/bench/summary.json. Services run compiled (`npm run build` first) as their own processes.
+ *   npm run bench [-- --events 500000 --seconds 10]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  chdbEngineVersion,
+  type LocalClickHouse,
+  type LocalKafka,
+  startClickHouseServer,
+  startKafka,
+  stopClickHouseServer,
+  stopKafka,
+} from '@okendo/infra/local';
+import { benchFreshness } from './freshness-bench.js';
+import { benchIngest } from './ingest-bench.js';
+import { benchSink } from './sink-bench.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '500000' },
+    seconds: { type: 'string', default: '10' },
+    only: { type: 'string', default: 'ingest,sink,freshness' },
+  },
+});
+const only = new Set((values.only ?? '').split(','));
+const started = Date.now();
+let kafka: LocalKafka | undefined;
+let clickhouse: LocalClickHouse | undefined;
+try {
+  kafka = await startKafka();
+  clickhouse = await startClickHouseServer();
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const engines = { kafka: kafka.version, clickhouseServer: clickhouse.version, chdb: await chdbEngineVersion().catch(() => 'unavailable') };
+  console.log(`machine ${JSON.stringify(machine)}\nengines ${JSON.stringify(engines)}`);
+  const summary: Record<string, unknown> = { machine, engines };
+
+  if (only.has('ingest')) {
+    console.log('\n1. ingest (50 connections, signed fixture mix)');
+    const ingest = await benchIngest(kafka.brokers, { connections: 50, durationSeconds: Number(values.seconds) });
+    console.table(ingest);
+    summary['ingest'] = ingest;
+  }
+  if (only.has('sink')) {
+    console.log(`\n2. sink (${values.events} preloaded events)`);
+    const sink = await benchSink(kafka.brokers, clickhouse.url, Number(values.events));
+    console.table(sink);
+    summary['sink'] = sink;
+  }
+  if (only.has('freshness')) {
+    console.log('\n3. freshness (2xx -> visible in reviews_current)');
+    const freshness = await benchFreshness(kafka.brokers, clickhouse.url, [100, 1_000, 5_000], Number(values.seconds));
+    console.table(freshness.rates);
+    summary['freshness'] = freshness;
+  }
+
+  const ingest = summary['ingest'] as Awaited<ReturnType<typeof benchIngest>> | undefined;
+  const sink = summary['sink'] as Awaited<ReturnType<typeof benchSink>> | undefined;
+  const freshness = summary['freshness'] as Awaited<ReturnType<typeof benchFreshness>> | undefined;
+  const at1000 = freshness?.rates.find((r) => r.targetRate === 1_000);
+  const goals = [
+    ['ingest ratio full/bare >= 0.6', ingest?.ratio, ingest && ingest.ratio >= 0.6],
+    ['ingest p99 < 25 ms', ingest?.full.p99Ms, ingest && ingest.full.p99Ms < 25],
+    ['sink >= 1.0x Kafka engine peer', sink?.sinkVsPeer, sink?.sinkVsPeer !== undefined && sink.sinkVsPeer >= 1],
+    ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, sink && sink.sinkVsCeiling >= 0.5],
+    ['freshness p99 < 2 s at 1,000/s', at1000?.p99Ms, at1000 && at1000.p99Ms < 2_000],
+    ['ingest peak RSS < 150 MB', ingest?.full.peakRssMb, ingest && ingest.full.peakRssMb < 150],
+    ['sink peak RSS < 300 MB', sink?.sinkPeakRssMb, sink && sink.sinkPeakRssMb < 300],
+  ].map(([goal, value, met]) => ({ goal, value, met: met === undefined ? 'not run' : met ? 'yes' : 'NO' }));
+  console.log('\ngoals');
+  console.table(goals);
+  summary['goals'] = goals;
+  summary['totalSeconds'] = Math.round((Date.now() - started) / 1_000);
+  await mkdir('output/bench', { recursive: true });
+  await writeFile('output/bench/summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`bench done in ${summary['totalSeconds']} s; output/bench/summary.json`);
+} finally {
+  if (clickhouse) await stopClickHouseServer(clickhouse);
+  if (kafka) await stopKafka(kafka);
+}
