@@ -55,7 +55,15 @@ export async function benchFreshness(
         entities: total,
         maxVersionsPerEntity: 1,
         deleteRatio: 0,
-        mix: { review: 1, loyalty_customer: 0, loyalty_adjustment_transaction: 0, loyalty_earning_transaction: 0, loyalty_redemption_transaction: 0, quiz_response: 0, survey_response: 0 },
+        mix: {
+          review: 1,
+          loyalty_customer: 0,
+          loyalty_adjustment_transaction: 0,
+          loyalty_earning_transaction: 0,
+          loyalty_redemption_transaction: 0,
+          quiz_response: 0,
+          survey_response: 0,
+        },
         seed: rate,
       });
       const every = Math.max(1, Math.floor(total / 400));
@@ -91,7 +99,11 @@ export async function benchFreshness(
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait);
         inFlight.push(
-          fetch(url, { method: 'POST', headers: signedHeaders(secret, delivery.body, { id: delivery.messageId }), body: delivery.body })
+          fetch(url, {
+            method: 'POST',
+            headers: signedHeaders(secret, delivery.body, { id: delivery.messageId }),
+            body: delivery.body,
+          })
             .then(async (response) => {
               await response.arrayBuffer();
               if (response.status !== 200) return;
@@ -114,7 +126,9 @@ export async function benchFreshness(
         p99Ms: Math.round(percentile(latencies, 99)),
         maxMs: Math.round(Math.max(...latencies)),
       };
-      console.log(`  ${rate}/s: achieved ${figures.achievedRate}/s, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`);
+      console.log(
+        `  ${rate}/s: achieved ${figures.achievedRate}/s, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
+      );
       results.push(figures);
     }
     return { rates: results, ingestPeakRssMb: ingestRss.peakMb(), sinkPeakRssMb: sinkRss.peakMb() };

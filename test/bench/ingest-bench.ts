@@ -15,7 +15,12 @@ export interface IngestFigures {
   peakRssMb: number;
 }
 
-async function load(url: string, secret: string, connections: number, duration: number): Promise<autocannon.Result> {
+async function load(
+  url: string,
+  secret: string,
+  connections: number,
+  duration: number,
+): Promise<autocannon.Result> {
   let n = 0;
   return autocannon({
     url: `${url}/webhooks/okendo`,

@@ -6,7 +6,9 @@ import Fastify from 'fastify';
 
 const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
 app.removeAllContentTypeParsers();
-app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+  done(null, body),
+);
 app.post('/webhooks/okendo', async () => ({ status: 'published' }));
 console.log(`listening ${await app.listen({ host: '127.0.0.1', port: 0 })}`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@okendo/infra/clickhouse';
 import { ensureTopics } from '@okendo/infra/kafka';
-import { type ConsumedMessage, ClickHouseServerWarehouse, planBatch, writeRows } from '@okendo/sink';
+import { ClickHouseServerWarehouse, type ConsumedMessage, planBatch, writeRows } from '@okendo/sink';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { type CorpusMessage, buildCorpus } from './event-corpus.js';
+import { buildCorpus, type CorpusMessage } from './event-corpus.js';
 import { rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
 export interface SinkFigures {
@@ -39,7 +39,10 @@ const asConsumed = (m: CorpusMessage, offset: number): ConsumedMessage => ({
   sizeBytes: m.value.length,
 });
 
-async function produce(kafka: Kafka, messages: ReadonlyArray<{ topic: string; key: string; value: Buffer | string }>) {
+async function produce(
+  kafka: Kafka,
+  messages: ReadonlyArray<{ topic: string; key: string; value: Buffer | string }>,
+) {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   // 1,000 messages per request keeps each partition's record batch under the broker's 1 MB message limit.
@@ -50,26 +53,46 @@ async function produce(kafka: Kafka, messages: ReadonlyArray<{ topic: string; ke
       list.push({ key: m.key, value: m.value });
       byTopic.set(m.topic, list);
     }
-    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })), acks: -1 });
+    await producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+      acks: -1,
+    });
   }
   await producer.disconnect();
 }
 
 /** Polls until the table holds `total` rows or the time is up; returns rows per second either way. */
-async function consumptionRate(warehouse: ClickHouseServerWarehouse, table: string, total: number, budgetMs: number) {
+async function consumptionRate(
+  warehouse: ClickHouseServerWarehouse,
+  table: string,
+  total: number,
+  budgetMs: number,
+) {
   const started = performance.now();
   let count = 0;
   while (performance.now() - started < budgetMs) {
-    const [row] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${table}`).catch(() => [{ n: '0' }]);
+    const [row] = await warehouse
+      .query<{ n: string }>(`SELECT count() AS n FROM ${table}`)
+      .catch(() => [{ n: '0' }]);
     count = Number(row?.n);
     if (count >= total) break;
     await sleep(250);
   }
-  return { rowsPerSecond: Math.round(count / ((performance.now() - started) / 1_000)), complete: count >= total, count };
+  return {
+    rowsPerSecond: Math.round(count / ((performance.now() - started) / 1_000)),
+    complete: count >= total,
+    count,
+  };
 }
 
 /** Drains the preloaded topics with a compiled sink process; returns seconds from its start-up line to done. */
-async function drainWithSink(brokers: string, prefix: string, env: Record<string, string>, total: number, count: () => Promise<number>) {
+async function drainWithSink(
+  brokers: string,
+  prefix: string,
+  env: Record<string, string>,
+  total: number,
+  count: () => Promise<number>,
+) {
   const child = spawnCompiled('services/sink/dist/server.js', [], {
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC_PREFIX: prefix,
@@ -102,7 +125,9 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     let started = performance.now();
     for (let i = 0; i < corpus.length; i += 50_000) {
       const plan = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j)));
-      await writeRows(warehouse, ceilingDb, plan.rows, { retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 } });
+      await writeRows(warehouse, ceilingDb, plan.rows, {
+        retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 },
+      });
     }
     const ceilingSeconds = (performance.now() - started) / 1_000;
     console.log(`  ceiling (direct insert): ${rate(ceilingSeconds)} events/s`);
@@ -114,10 +139,18 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     await ensureTopics(admin, { prefix: `bench${stamp}.` });
     await produce(kafka, corpus);
     const sinkDb = `bench_sink_${stamp}`;
-    const sink = await drainWithSink(brokers, `bench${stamp}.`, { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: sinkDb }, total, async () => {
-      const [row] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${sinkDb}.events`).catch(() => [{ n: '0' }]);
-      return Number(row?.n);
-    });
+    const sink = await drainWithSink(
+      brokers,
+      `bench${stamp}.`,
+      { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: sinkDb },
+      total,
+      async () => {
+        const [row] = await warehouse
+          .query<{ n: string }>(`SELECT count() AS n FROM ${sinkDb}.events`)
+          .catch(() => [{ n: '0' }]);
+        return Number(row?.n);
+      },
+    );
     const [rows] = await warehouse.query<{ n: string }>(
       `SELECT sum(rows) AS n FROM system.parts WHERE database = '${sinkDb}' AND active`,
     );
@@ -133,20 +166,29 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       await admin.createTopics({ topics: [{ topic: jsonTopic, numPartitions: 6 }], waitForLeaders: true });
       const jsonRows: Array<{ topic: string; key: string; value: string }> = [];
       for (let i = 0; i < corpus.length; i += 50_000) {
-        const events = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j))).rows.get('events') ?? [];
-        for (const row of events) jsonRows.push({ topic: jsonTopic, key: String(row['entity_id']), value: JSON.stringify(row) });
+        const events =
+          planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j))).rows.get('events') ?? [];
+        for (const row of events)
+          jsonRows.push({ topic: jsonTopic, key: String(row['entity_id']), value: JSON.stringify(row) });
       }
       await produce(kafka, jsonRows);
       await migrate(warehouse, peerDb);
       const columns =
         'message_id String, source String, resource_type String, event_topic String, entity_id String, sequence_number UInt64, payload_version String, subscriber_id Nullable(String), sender_timestamp DateTime, received_at DateTime, received_at_ms UInt64, kafka_topic String, kafka_partition UInt32, kafka_offset UInt64, payload String';
-      await warehouse.command(`CREATE TABLE ${peerDb}.queue (${columns}) ENGINE = Kafka('${brokers}', '${jsonTopic}', 'peer-${stamp}', 'JSONEachRow')`);
-      await warehouse.command(`CREATE MATERIALIZED VIEW ${peerDb}.consumer TO ${peerDb}.events AS SELECT * FROM ${peerDb}.queue`);
+      await warehouse.command(
+        `CREATE TABLE ${peerDb}.queue (${columns}) ENGINE = Kafka('${brokers}', '${jsonTopic}', 'peer-${stamp}', 'JSONEachRow')`,
+      );
+      await warehouse.command(
+        `CREATE MATERIALIZED VIEW ${peerDb}.consumer TO ${peerDb}.events AS SELECT *, now() AS inserted_at FROM ${peerDb}.queue`,
+      );
       // Bounded: the 18.16 engine is slow; a partial drain still gives its rate.
       const peer = await consumptionRate(warehouse, `${peerDb}.events`, total, 180_000);
-      peerEventsPerSec = peer.rowsPerSecond;
-      if (!peer.complete) peerNote = `measured over 180 s: ${peer.count} of ${total} events consumed`;
-      console.log(`  peer (Kafka engine + MV, events table only): ${peerEventsPerSec} events/s ${peerNote ?? ''}`);
+      if (peer.count > 0) peerEventsPerSec = peer.rowsPerSecond;
+      if (!peer.complete)
+        peerNote = `the Kafka engine consumed ${peer.count} of ${total} events before stalling or the 180 s budget`;
+      console.log(
+        `  peer (Kafka engine + MV, events table only): ${peerEventsPerSec} events/s ${peerNote ?? ''}`,
+      );
     } catch (error) {
       peerNote = `Kafka engine peer failed: ${(error as Error).message}`;
       console.log(`  ${peerNote}`);
@@ -169,7 +211,10 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       const url = await waitForLine(child, /"url":"(http:[^"]+)"/, 'chdb sink');
       started = performance.now();
       for (;;) {
-        const response = await fetch(`${url}/sql`, { method: 'POST', body: 'SELECT count() AS n FROM okendo.events' });
+        const response = await fetch(`${url}/sql`, {
+          method: 'POST',
+          body: 'SELECT count() AS n FROM okendo.events',
+        });
         const body = (await response.json()) as { rows?: Array<{ n: string }> };
         if (Number(body.rows?.[0]?.n ?? 0) >= total) break;
         await sleep(250);
@@ -193,7 +238,10 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       chdbEventsPerSec,
       sinkPeakRssMb: sink.peakRssMb,
       sinkVsCeiling: Math.round((sinkEventsPerSec / rate(ceilingSeconds)) * 100) / 100,
-      sinkVsPeer: peerEventsPerSec === undefined ? undefined : Math.round((sinkEventsPerSec / peerEventsPerSec) * 100) / 100,
+      sinkVsPeer:
+        peerEventsPerSec === undefined
+          ? undefined
+          : Math.round((sinkEventsPerSec / peerEventsPerSec) * 100) / 100,
     };
   } finally {
     await warehouse.close();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChdbWarehouse, ClickHouseServerWarehouse, quoteIdentifier, type Warehouse } from '@okendo/sink';
-import type { ClickHouseEndpoint } from './infra-context.js';
+import type { ClickHouseEndpoint, ProvidedInfra } from './infra-context.js';
 import { uniqueName } from './names.js';
 
 /** A warehouse plus a database that only this test uses; `dispose` drops it and closes the connection. */
@@ -40,4 +40,41 @@ export async function chdbWarehouseForTest(): Promise<TestWarehouse> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface WarehouseEngine {
+  name: string;
+  /** why this engine is not available in this run, if it is not */
+  missing: string | undefined;
+  /** a fresh connection (server) or a fresh data dir (chDB), and how to dispose of it */
+  open: () => Promise<{ warehouse: Warehouse; close: () => Promise<void> }>;
+}
+
+/** Both engines the model must run on: the run's ClickHouse server and embedded chDB. */
+export function warehouseEngines(infra: ProvidedInfra): WarehouseEngine[] {
+  return [
+    {
+      name: 'ClickHouse server',
+      missing: infra.unavailable.clickhouse,
+      open: async () => {
+        const warehouse = new ClickHouseServerWarehouse(infra.clickhouse ?? { url: '' });
+        return { warehouse, close: () => warehouse.close() };
+      },
+    },
+    {
+      name: 'chDB',
+      missing: infra.unavailable.chdb,
+      open: async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
+        const warehouse = await ChdbWarehouse.open(dir);
+        return {
+          warehouse,
+          close: async () => {
+            await warehouse.close();
+            await rm(dir, { recursive: true, force: true });
+          },
+        };
+      },
+    },
+  ];
 }

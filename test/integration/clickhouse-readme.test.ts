@@ -1,12 +1,11 @@
 /** The example queries of infra/clickhouse/README.md run, on both engines, against a migrated database. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrate } from '@okendo/infra/clickhouse';
-import { ChdbWarehouse, ClickHouseServerWarehouse, type Warehouse } from '@okendo/sink';
 import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
+import { warehouseEngines } from '../harness/warehouses.js';
 import { repoRoot } from '../vitest.shared.js';
 
 const infra = runInfra();
@@ -17,41 +16,13 @@ async function exampleQueries(): Promise<string[]> {
   return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').trim());
 }
 
-const engines: Array<{
-  name: string;
-  missing: string | undefined;
-  open: () => Promise<[Warehouse, () => Promise<void>]>;
-}> = [
-  {
-    name: 'ClickHouse server',
-    missing: infra.unavailable.clickhouse,
-    open: async () => {
-      const warehouse = new ClickHouseServerWarehouse(infra.clickhouse ?? { url: '' });
-      return [warehouse, () => warehouse.close()];
-    },
-  },
-  {
-    name: 'chDB',
-    missing: infra.unavailable.chdb,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
-      const warehouse = await ChdbWarehouse.open(dir);
-      return [
-        warehouse,
-        async () => {
-          await warehouse.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      ];
-    },
-  },
-];
+const engines = warehouseEngines(infra);
 
 describe.each(engines)('infra/clickhouse/README.md on $name', ({ name, missing, open }) => {
   it.skipIf(missing !== undefined)(titleWithSkipReason('its five example queries run', missing), async () => {
     const queries = await exampleQueries();
     expect(queries).toHaveLength(5);
-    const [warehouse, close] = await open();
+    const { warehouse, close } = await open();
     const database = uniqueName('okendo_readme');
     try {
       await migrate(warehouse, database);

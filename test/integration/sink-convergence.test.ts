@@ -4,11 +4,8 @@
  * run through the sink's reduction (planBatch + writeRows) into a real warehouse; one generated stream also
  * runs through the real stack (signed HTTP -> ingest -> Kafka -> sink).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { migrate } from '@okendo/infra/clickhouse';
-import { ChdbWarehouse, ClickHouseServerWarehouse, planBatch, type Warehouse, writeRows } from '@okendo/sink';
+import { planBatch, type Warehouse, writeRows } from '@okendo/sink';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
@@ -22,6 +19,7 @@ import {
   toConsumedMessage,
   toEvent,
 } from '../harness/review-stream.js';
+import { warehouseEngines } from '../harness/warehouses.js';
 
 const infra = runInfra();
 const CASES = 100;
@@ -95,35 +93,7 @@ const deliveryArbitrary = (events: readonly StreamEvent[]) =>
       return batches;
     });
 
-const engines: Array<{
-  name: string;
-  missing: string | undefined;
-  open: () => Promise<{ warehouse: Warehouse; cleanup: () => Promise<void> }>;
-}> = [
-  {
-    name: 'ClickHouse server',
-    missing: infra.unavailable.clickhouse,
-    open: async () => {
-      const warehouse = new ClickHouseServerWarehouse(infra.clickhouse ?? { url: '' });
-      return { warehouse, cleanup: () => warehouse.close() };
-    },
-  },
-  {
-    name: 'chDB',
-    missing: infra.unavailable.chdb,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
-      const warehouse = await ChdbWarehouse.open(dir);
-      return {
-        warehouse,
-        cleanup: async () => {
-          await warehouse.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
+const engines = warehouseEngines(infra);
 
 describe.each(engines)('convergence through the sink reduction into $name', ({ name, missing, open }) => {
   describe.skipIf(missing !== undefined)(titleWithSkipReason(name, missing), () => {
@@ -132,7 +102,7 @@ describe.each(engines)('convergence through the sink reduction into $name', ({ n
     const database = uniqueName('okendo_prop');
 
     beforeAll(async () => {
-      ({ warehouse, cleanup } = await open());
+      ({ warehouse, close: cleanup } = await open());
       await migrate(warehouse, database);
     });
 

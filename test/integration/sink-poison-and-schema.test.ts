@@ -1,22 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { migrate } from '@okendo/infra/clickhouse';
 import { deadLetterCodec, envelopeCodec, FIXTURES } from '@okendo/schemas';
-import {
-  CHILD_KEY_COLUMNS,
-  ChdbWarehouse,
-  ClickHouseServerWarehouse,
-  STATE_META_COLUMNS,
-  TABLE_LAYOUTS,
-  type Warehouse,
-} from '@okendo/sink';
+import { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, TABLE_LAYOUTS } from '@okendo/sink';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { kafkaClient, readMessages } from '../harness/kafka.js';
 import { uniqueName } from '../harness/names.js';
 import { startTestPipeline } from '../harness/pipeline.js';
+import { warehouseEngines } from '../harness/warehouses.js';
 
 const infra = runInfra();
 
@@ -95,41 +86,13 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
   },
 );
 
-const engines: Array<{
-  name: string;
-  missing: string | undefined;
-  open: () => Promise<[Warehouse, () => Promise<void>]>;
-}> = [
-  {
-    name: 'ClickHouse server',
-    missing: infra.unavailable.clickhouse,
-    open: async () => {
-      const warehouse = new ClickHouseServerWarehouse(infra.clickhouse ?? { url: '' });
-      return [warehouse, () => warehouse.close()];
-    },
-  },
-  {
-    name: 'chDB',
-    missing: infra.unavailable.chdb,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'okendo-chdb-'));
-      const warehouse = await ChdbWarehouse.open(dir);
-      return [
-        warehouse,
-        async () => {
-          await warehouse.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      ];
-    },
-  },
-];
+const engines = warehouseEngines(infra);
 
 describe.each(engines)('ClickHouse model on $name', ({ name, missing, open }) => {
   it.skipIf(missing !== undefined)(
     titleWithSkipReason('migrates twice, and every table matches the schemas', missing),
     async () => {
-      const [warehouse, close] = await open();
+      const { warehouse, close } = await open();
       const database = uniqueName('okendo_model');
       try {
         const first = await migrate(warehouse, database);

@@ -55,6 +55,14 @@ export class EnvReader {
     return fallback;
   }
 
+  /** LOG_LEVEL, one of pino's levels. */
+  logLevel(fallback = 'info'): string {
+    return this.string('LOG_LEVEL', fallback, {
+      test: /^(fatal|error|warn|info|debug|trace|silent)$/,
+      hint: 'one of fatal, error, warn, info, debug, trace, silent',
+    });
+  }
+
   /** Throws a ConfigError listing every problem found, if any. */
   finish(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);

@@ -125,10 +125,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     dedupeWindowSeconds: read.integer('INGEST_DEDUPE_WINDOW_SECONDS', 600, { min: 0, max: 86_400 }),
     dedupeMaxEntries: read.integer('INGEST_DEDUPE_MAX_ENTRIES', 100_000, { min: 1, max: 10_000_000 }),
     shutdownTimeoutMs: read.integer('INGEST_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
-    logLevel: read.string('LOG_LEVEL', 'info', {
-      test: /^(fatal|error|warn|info|debug|trace|silent)$/,
-      hint: 'one of fatal, error, warn, info, debug, trace, silent',
-    }),
+    logLevel: read.logLevel(),
   };
   read.finish();
   return Object.freeze(config);

@@ -4,7 +4,7 @@
  * producer and exits 0.
  */
 
-import { ConfigError } from '@okendo/common';
+import { isEntryPoint, runService } from '@okendo/common';
 import { ensureTopics } from '@okendo/infra/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildIngestApp } from './app.js';
@@ -53,41 +53,12 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
   };
 }
 
-async function main(): Promise<void> {
-  let config: Readonly<IngestConfig>;
-  try {
-    config = loadIngestConfig();
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(2);
-  }
-  const ingest = await startIngest(config);
-  // One line on stdout whatever LOG_LEVEL says: where it listens (tools and benchmarks read it).
-  console.log(JSON.stringify({ level: 'info', msg: 'ingest running', url: ingest.url }));
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(JSON.stringify({ level: 'info', msg: `${signal}: draining`, url: ingest.url }));
-    const timer = setTimeout(() => {
-      console.error(
-        JSON.stringify({ level: 'error', msg: `shutdown took over ${config.shutdownTimeoutMs} ms` }),
-      );
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    ingest.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'shutdown failed', err: String(error) }));
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  await main();
+if (isEntryPoint(import.meta.url)) {
+  await runService({
+    name: 'ingest',
+    loadConfig: loadIngestConfig,
+    start: startIngest,
+    shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
+    stopping: 'draining in-flight requests, then flushing the producer',
+  });
 }

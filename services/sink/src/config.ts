@@ -91,10 +91,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     host: read.string('SINK_HOST', '127.0.0.1'),
     port: read.integer('SINK_PORT', 9100, { min: 0, max: 65_535 }),
     shutdownTimeoutMs: read.integer('SINK_SHUTDOWN_TIMEOUT_MS', 15_000, { min: 0, max: 300_000 }),
-    logLevel: read.string('LOG_LEVEL', 'info', {
-      test: /^(fatal|error|warn|info|debug|trace|silent)$/,
-      hint: 'one of fatal, error, warn, info, debug, trace, silent',
-    }),
+    logLevel: read.logLevel(),
   };
   read.finish();
   return Object.freeze(config);

@@ -3,7 +3,7 @@
  * migrations, serves metrics, and consumes until SIGTERM/SIGINT, then finishes the running flush and exits 0.
  */
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '@okendo/common';
+import { isEntryPoint, runService } from '@okendo/common';
 import { migrate } from '@okendo/infra/clickhouse';
 import { ensureTopics } from '@okendo/infra/kafka';
 import { Kafka, logLevel } from 'kafkajs';
@@ -81,35 +81,12 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
   };
 }
 
-async function main(): Promise<void> {
-  let config: Readonly<SinkConfig>;
-  try {
-    config = loadSinkConfig();
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(2);
-  }
-  const sink = await startSink(config);
-  // One line on stdout whatever LOG_LEVEL says: where its metrics and /sql are (tools and benchmarks read it).
-  console.log(JSON.stringify({ level: 'info', msg: 'sink running', url: sink.url }));
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(JSON.stringify({ level: 'info', msg: `${signal}: finishing the current flush` }));
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-    sink.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'shutdown failed', err: String(error) }));
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  await main();
+if (isEntryPoint(import.meta.url)) {
+  await runService({
+    name: 'sink',
+    loadConfig: loadSinkConfig,
+    start: startSink,
+    shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
+    stopping: 'finishing the current flush',
+  });
 }
