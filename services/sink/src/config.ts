@@ -82,7 +82,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     database: read.string('CLICKHOUSE_DATABASE', 'okendo', IDENTIFIER),
     migrate: read.boolean('SINK_MIGRATE', true),
     ensureTopics: read.boolean('SINK_ENSURE_TOPICS', true),
-    maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 10_000, { min: 1, max: 1_000_000 }),
+    maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 5_000, { min: 1, max: 1_000_000 }),
     maxBatchBytes: read.integer('SINK_MAX_BATCH_BYTES', 16 * 1_048_576, { min: 1_024, max: 1_073_741_824 }),
     maxWaitMs: read.integer('SINK_MAX_WAIT_MS', 250, { min: 0, max: 60_000 }),
     sessionTimeoutMs: read.integer('SINK_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
