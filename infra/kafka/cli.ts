@@ -1,7 +1,7 @@
 /** `npm run topics`: creates the pipeline's topics on KAFKA_BROKERS (prefix KAFKA_TOPIC_PREFIX, default okendo.). */
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics } from './topics.js';
+import { ensureTopicsWith } from './topics.js';
 
 const brokers = process.env['KAFKA_BROKERS']?.trim();
 if (!brokers) {
@@ -11,14 +11,9 @@ if (!brokers) {
   process.exit(2);
 }
 const prefix = process.env['KAFKA_TOPIC_PREFIX'] ?? DEFAULT_TOPIC_PREFIX;
-const admin = new Kafka({
-  clientId: 'okendo-topics',
-  brokers: brokers.split(','),
-  logLevel: logLevel.WARN,
-}).admin();
+const kafka = new Kafka({ clientId: 'okendo-topics', brokers: brokers.split(','), logLevel: logLevel.WARN });
 try {
-  await admin.connect();
-  const report = await ensureTopics(admin, { prefix });
+  const report = await ensureTopicsWith(kafka, { prefix });
   for (const name of report.created) console.log(`created  ${name}`);
   for (const name of report.existing) console.log(`exists   ${name}`);
   for (const name of report.underPartitioned)
@@ -26,6 +21,4 @@ try {
 } catch (error) {
   console.error(`could not create topics on ${brokers}: ${(error as Error).message}`);
   process.exitCode = 1;
-} finally {
-  await admin.disconnect();
 }

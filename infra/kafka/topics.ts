@@ -4,7 +4,7 @@
  * ingest serves, never by broker auto-create.
  */
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   /** Parallelism of the sink: one consumer per partition at most. Fixed once created (keys would move). */
@@ -78,4 +78,18 @@ export async function ensureTopics(admin: Admin, options: EnsureTopicsOptions): 
       .filter(({ name, spec }) => (partitionsOf.get(name) ?? 0) < spec.partitions)
       .map(({ name }) => name),
   };
+}
+
+/** ensureTopics with an admin client of its own, connected for the call (the services' start-up step). */
+export async function ensureTopicsWith(
+  kafka: Kafka,
+  options: EnsureTopicsOptions,
+): Promise<EnsureTopicsReport> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, options);
+  } finally {
+    await admin.disconnect();
+  }
 }

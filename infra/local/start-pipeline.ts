@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localAsset } from './commands.js';
 import { type LocalKafka, startKafka, stopKafka } from './kafka.js';
-import { isAlive } from './processes.js';
+import { isAlive, waitUntil } from './processes.js';
 import { readState } from './state.js';
 
 const repoRoot = join(localAsset(), '..', '..');
@@ -52,18 +52,15 @@ function startService(name: string, entry: string, env: NodeJS.ProcessEnv): Chil
   return child;
 }
 
+/** Waits for a service's /healthz; a Ctrl-C meanwhile ends the wait quietly (stopAll takes over). */
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stopping) return;
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+  await waitUntil(url, async () => (await fetch(url)).ok, {
+    timeoutMs,
+    intervalMs: 200,
+    abortIf: () => (stopping ? 'stopping' : undefined),
+  }).catch((error: unknown) => {
+    if (!stopping) throw error;
+  });
 }
 
 let stopping = false;

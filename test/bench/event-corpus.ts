@@ -3,6 +3,7 @@
  * with several versions, encoded as the envelopes the ingest publishes. Deterministic for a given size.
  */
 import { envelopeCodec, FIXTURES, type ResourceType, topicName } from '@okendo/schemas';
+import { reidentify } from '../traffic/planned-deliveries.js';
 
 export interface CorpusMessage {
   topic: string;
@@ -23,9 +24,7 @@ export function buildCorpus(count: number, prefix: string): CorpusMessage[] {
     const entity = Math.floor(i / 3);
     const entityId = `${fixture.entityId.slice(0, 24)}${String(entity).padStart(12, '0')}`;
     const sequenceNumber = BigInt(fixture.sequenceNumber) + BigInt(i);
-    const body = fixture.body
-      .replaceAll(fixture.entityId, entityId)
-      .replace(`"sequenceNumber":"${fixture.sequenceNumber}"`, `"sequenceNumber":"${sequenceNumber}"`);
+    const body = reidentify(fixture, entityId, sequenceNumber);
     const resourceType = fixture.resourceType as ResourceType;
     messages.push({
       topic: topicName(resourceType, prefix),

@@ -91,7 +91,7 @@ async function drainWithSink(
   prefix: string,
   env: Record<string, string>,
   total: number,
-  count: () => Promise<number>,
+  count: (sinkUrl: string) => Promise<number>,
 ) {
   const child = spawnCompiled('services/sink/dist/server.js', [], {
     KAFKA_BROKERS: brokers,
@@ -102,9 +102,9 @@ async function drainWithSink(
     ...env,
   });
   const rss = rssSampler(child.pid ?? 0);
-  await waitForLine(child, /"msg":"sink running"/, 'sink');
+  const url = await waitForLine(child, /"msg":"sink running","url":"(http:[^"]+)"/, 'sink');
   const started = performance.now();
-  while ((await count()) < total) await sleep(250);
+  while ((await count(url)) < total) await sleep(250);
   const seconds = (performance.now() - started) / 1_000;
   const peak = rss.peakMb();
   rss.stop();
@@ -122,7 +122,7 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     // (i) the ceiling: the sink's own planned rows, inserted directly in large batches.
     const ceilingDb = `bench_ceiling_${stamp}`;
     await migrate(warehouse, ceilingDb);
-    let started = performance.now();
+    const started = performance.now();
     for (let i = 0; i < corpus.length; i += 50_000) {
       const plan = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j)));
       await writeRows(warehouse, ceilingDb, plan.rows, {
@@ -196,32 +196,27 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       await warehouse.command(`DROP DATABASE IF EXISTS ${peerDb}`).catch(() => undefined);
     }
 
-    // The real sink, into embedded chDB (its own data dir; counted after the sink stopped, as chDB is locked).
+    // The real sink, into embedded chDB in a data dir of its own, counted through the sink's /sql (chDB is
+    // locked by the process that opened it). Its own consumer group reads the same preloaded topics again.
     let chdbEventsPerSec: number | undefined;
     const chdbDir = await mkdtemp(join(tmpdir(), 'okendo-bench-chdb-'));
     try {
-      const child = spawnCompiled('services/sink/dist/server.js', [], {
-        KAFKA_BROKERS: brokers,
-        KAFKA_TOPIC_PREFIX: `bench${stamp}.`,
-        SINK_GROUP_ID: `bench-chdb-${stamp}`,
-        SINK_PORT: '0',
-        CHDB_DATA_DIR: chdbDir,
-        LOG_LEVEL: 'warn',
-      });
-      const url = await waitForLine(child, /"url":"(http:[^"]+)"/, 'chdb sink');
-      started = performance.now();
-      for (;;) {
-        const response = await fetch(`${url}/sql`, {
-          method: 'POST',
-          body: 'SELECT count() AS n FROM okendo.events',
-        });
-        const body = (await response.json()) as { rows?: Array<{ n: string }> };
-        if (Number(body.rows?.[0]?.n ?? 0) >= total) break;
-        await sleep(250);
-      }
-      chdbEventsPerSec = rate((performance.now() - started) / 1_000);
+      const chdb = await drainWithSink(
+        brokers,
+        `bench${stamp}.`,
+        { CHDB_DATA_DIR: chdbDir, SINK_GROUP_ID: `bench-chdb-${stamp}` },
+        total,
+        async (url) => {
+          const response = await fetch(`${url}/sql`, {
+            method: 'POST',
+            body: 'SELECT count() AS n FROM okendo.events',
+          });
+          const body = (await response.json()) as { rows?: Array<{ n: string }> };
+          return Number(body.rows?.[0]?.n ?? 0);
+        },
+      );
+      chdbEventsPerSec = rate(chdb.seconds);
       console.log(`  sink -> chDB: ${chdbEventsPerSec} events/s`);
-      await stopChild(child);
     } finally {
       await rm(chdbDir, { recursive: true, force: true });
     }

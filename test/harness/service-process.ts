@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '@okendo/infra/local';
 import { repoRoot } from '../vitest.shared.js';
 
 const ENTRIES = { ingest: 'services/ingest/src/server.ts', sink: 'services/sink/src/server.ts' } as const;
@@ -31,19 +31,16 @@ export async function startService(
     child.once('exit', (code, signal) => resolve(String(code ?? signal))),
   );
   const name = options.name ?? service;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited during start-up (${await exited}); see ${options.logFile}`);
-    }
-    try {
-      if ((await fetch(`http://127.0.0.1:${options.port}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not become healthy; see ${options.logFile}`);
-    await sleep(100);
-  }
+  await waitUntil(
+    `${name} (see ${options.logFile})`,
+    async () => (await fetch(`http://127.0.0.1:${options.port}/healthz`)).ok,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      abortIf: () =>
+        child.exitCode !== null || child.signalCode !== null ? 'exited during start-up' : undefined,
+    },
+  );
   return { name, child, exited };
 }
 

@@ -3,7 +3,7 @@
  * with fresh ids and increasing sequence numbers per entity (create, updates, sometimes a delete).
  * Deterministic for a given seed, so a failing run can be replayed.
  */
-import { FIXTURES, RESOURCE_TYPES, type ResourceType } from '@okendo/schemas';
+import { FIXTURES, RESOURCE_TYPES, type ResourceType, type WebhookFixture } from '@okendo/schemas';
 import { TABLE_LAYOUTS } from '@okendo/sink';
 
 export interface PlannedDelivery {
@@ -42,6 +42,13 @@ export function random(seed: number): () => number {
   };
 }
 
+/** A fixture's body as another entity's version: its id and sequence number replaced, the rest untouched. */
+export function reidentify(fixture: WebhookFixture, entityId: string, sequenceNumber: bigint): string {
+  return fixture.body
+    .replaceAll(fixture.entityId, entityId)
+    .replace(`"sequenceNumber":"${fixture.sequenceNumber}"`, `"sequenceNumber":"${sequenceNumber}"`);
+}
+
 function template(resourceType: ResourceType, topic: PlannedDelivery['topic']) {
   const fixture = FIXTURES.find((f) => f.resourceType === resourceType && f.topic === topic);
   if (fixture === undefined) throw new Error(`no ${resourceType}.${topic} fixture`);
@@ -73,9 +80,7 @@ export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
         v === 0 ? 'create' : deleted && v === versions - 1 ? 'delete' : 'update';
       const fixture = template(resourceType, topic);
       sequenceNumber += 1n + BigInt(Math.floor(next() * 1_000));
-      const body = fixture.body
-        .replaceAll(fixture.entityId, entityId)
-        .replace(`"sequenceNumber":"${fixture.sequenceNumber}"`, `"sequenceNumber":"${sequenceNumber}"`);
+      const body = reidentify(fixture, entityId, sequenceNumber);
       deliveries.push({
         messageId: `msg_${entityId}_${v}`,
         body,

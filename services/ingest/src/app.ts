@@ -64,8 +64,9 @@ function codeForFrameworkError(error: { code?: string; statusCode?: number }): I
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'body_too_large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported_media_type';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
+      return 'bad_request';
     default:
       if (error.statusCode === 408) return 'request_timeout';
       if (error.statusCode === 413) return 'body_too_large';

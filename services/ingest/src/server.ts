@@ -5,7 +5,7 @@
  */
 
 import { isEntryPoint, runService } from '@okendo/common';
-import { ensureTopics } from '@okendo/infra/kafka';
+import { ensureTopicsWith } from '@okendo/infra/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildIngestApp } from './app.js';
 import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
@@ -26,15 +26,7 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
     requestTimeout: Math.max(1_000, Math.floor(config.publishTimeoutMs / 2)),
     connectionTimeout: 3_000,
   });
-  if (config.ensureTopics) {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, { prefix: config.topicPrefix });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  if (config.ensureTopics) await ensureTopicsWith(kafka, { prefix: config.topicPrefix });
   const publisher = new KafkaPublisher(() => createIdempotentProducer(kafka), {
     publishTimeoutMs: config.publishTimeoutMs,
     maxQueuedMessages: config.maxQueuedMessages,

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { isEntryPoint, runService } from '@okendo/common';
 import { migrate } from '@okendo/infra/clickhouse';
-import { ensureTopics } from '@okendo/infra/kafka';
+import { ensureTopicsWith } from '@okendo/infra/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describeSinkConfig, loadSinkConfig, type SinkConfig } from './config.js';
@@ -35,16 +35,8 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
     brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
   });
-  if (config.ensureTopics) {
-    // The sink may start before the ingest: subscribing needs the topics to exist.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, { prefix: config.topicPrefix });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  // The sink may start before the ingest: subscribing needs the topics to exist.
+  if (config.ensureTopics) await ensureTopicsWith(kafka, { prefix: config.topicPrefix });
   const consumer = new SinkConsumer({
     kafka,
     groupId: config.groupId,

@@ -74,7 +74,8 @@ export class KafkaPublisher {
   private readonly queue: Pending[] = [];
   private inFlight: Promise<void> | undefined;
   private inFlightSince = 0;
-  private lastError: { at: number; message: string } | undefined;
+  /** why the last batch failed; cleared by the next success */
+  private lastError: string | undefined;
   private closed = false;
   private producer: Producer | undefined;
   private connected = false;
@@ -126,7 +127,7 @@ export class KafkaPublisher {
     if (this.inFlight && now - this.inFlightSince > this.options.publishTimeoutMs) {
       return { healthy: false, reason: `a batch has waited ${now - this.inFlightSince} ms for the broker` };
     }
-    if (this.lastError) return { healthy: false, reason: `last publish failed: ${this.lastError.message}` };
+    if (this.lastError) return { healthy: false, reason: `last publish failed: ${this.lastError}` };
     return { healthy: true };
   }
 
@@ -209,7 +210,7 @@ export class KafkaPublisher {
         for (const pending of batch) this.settle(pending);
       } catch (error) {
         this.replaceProducer();
-        this.lastError = { at: Date.now(), message: (error as Error).message };
+        this.lastError = (error as Error).message;
         const failure = new PublishError(
           'kafka_error',
           `Kafka rejected the batch: ${(error as Error).message}`,

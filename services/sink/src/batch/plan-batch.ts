@@ -69,14 +69,14 @@ function eventRow(envelope: WebhookEnvelope, message: ConsumedMessage): Row {
   };
 }
 
-/** A dead letter for the dead_letter topic; `envelope` when the message decoded that far. */
+/** The dead letter of a message; `envelope` when the message decoded that far. */
 function deadLetter(
   message: ConsumedMessage,
   error: string,
   envelope: WebhookEnvelope | undefined,
   now: number,
-) {
-  const letter: DeadLetter = {
+): DeadLetter {
+  return {
     error,
     failedAtMs: BigInt(now),
     originTopic: message.topic,
@@ -89,6 +89,10 @@ function deadLetter(
     sequenceNumber: envelope?.sequenceNumber ?? null,
     originValue: message.value ?? Buffer.alloc(0),
   };
+}
+
+/** A dead letter bound for the dead_letter topic, keyed like its origin message. */
+function outgoing(message: ConsumedMessage, letter: DeadLetter): OutgoingDeadLetter {
   return { key: message.key, value: deadLetterCodec.encode(letter), letter };
 }
 
@@ -149,7 +153,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
           rows,
           'dead_letters',
           deadLetterRow(
-            deadLetter(message, `undecodable unrouted delivery: ${errorText(error)}`, undefined, now).letter,
+            deadLetter(message, `undecodable unrouted delivery: ${errorText(error)}`, undefined, now),
           ),
         );
       }
@@ -162,9 +166,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
         push(
           rows,
           'dead_letters',
-          deadLetterRow(
-            deadLetter(message, `undecodable dead letter: ${errorText(error)}`, undefined, now).letter,
-          ),
+          deadLetterRow(deadLetter(message, `undecodable dead letter: ${errorText(error)}`, undefined, now)),
         );
       }
       continue;
@@ -174,7 +176,9 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
     try {
       envelope = envelopeCodec.decode(value);
     } catch (error) {
-      deadLetters.push(deadLetter(message, `undecodable envelope: ${errorText(error)}`, undefined, now));
+      deadLetters.push(
+        outgoing(message, deadLetter(message, `undecodable envelope: ${errorText(error)}`, undefined, now)),
+      );
       continue;
     }
     events.push(eventRow(envelope, message));
@@ -182,7 +186,10 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
     const resourceType = envelope.resourceType;
     if (!isResourceType(resourceType)) {
       deadLetters.push(
-        deadLetter(message, `unknown resourceType ${JSON.stringify(resourceType)}`, envelope, now),
+        outgoing(
+          message,
+          deadLetter(message, `unknown resourceType ${JSON.stringify(resourceType)}`, envelope, now),
+        ),
       );
       continue;
     }
@@ -195,7 +202,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
       });
       if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
     } catch (error) {
-      deadLetters.push(deadLetter(message, errorText(error), envelope, now));
+      deadLetters.push(outgoing(message, deadLetter(message, errorText(error), envelope, now)));
       continue;
     }
     const entityKey = `${TABLE_LAYOUTS[resourceType].table}\u0000${envelope.entityId}`;
