@@ -9,10 +9,16 @@ import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
 import { planDeliveries } from '../traffic/planned-deliveries.js';
 import { percentile, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
+const SENDER_TIMEOUT_MS = 15_000;
+
 export interface FreshnessFigures {
   targetRate: number;
   achievedRate: number;
   acknowledged: number;
+  /** answered, but not 2xx (503 from a saturated ingest, ...) */
+  failed: number;
+  /** no answer within the 15 s Svix waits before it counts a delivery as failed */
+  timedOut: number;
   sampled: number;
   p50Ms: number;
   p99Ms: number;
@@ -28,7 +34,8 @@ export async function benchFreshness(
   const stamp = Date.now().toString(36);
   const secret = newWebhookSecret();
   const database = `bench_fresh_${stamp}`;
-  const common = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: `fresh${stamp}.`, LOG_LEVEL: 'warn' };
+  // The shipped configuration: default log level and flush settings.
+  const common = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: `fresh${stamp}.` };
   const sink = spawnCompiled('services/sink/dist/server.js', [], {
     ...common,
     CLICKHOUSE_URL: clickhouseUrl,
@@ -70,6 +77,8 @@ export async function benchFreshness(
       const ackedAt = new Map<string, number>();
       const latencies: number[] = [];
       let acknowledged = 0;
+      let failed = 0;
+      let timedOut = 0;
       let sending = true;
 
       const poller = (async () => {
@@ -103,14 +112,22 @@ export async function benchFreshness(
             method: 'POST',
             headers: signedHeaders(secret, delivery.body, { id: delivery.messageId }),
             body: delivery.body,
+            signal: AbortSignal.timeout(SENDER_TIMEOUT_MS),
           })
             .then(async (response) => {
               await response.arrayBuffer();
-              if (response.status !== 200) return;
+              if (response.status !== 200) {
+                failed++;
+                return;
+              }
               acknowledged++;
               if (i % every === 0) ackedAt.set(delivery.entityId, performance.now());
             })
-            .catch(() => undefined),
+            .catch((error: unknown) => {
+              // A request that never got an answer is a failure the sender sees, not something to hide.
+              if ((error as Error).name === 'TimeoutError') timedOut++;
+              else failed++;
+            }),
         );
       }
       await Promise.all(inFlight);
@@ -121,13 +138,15 @@ export async function benchFreshness(
         targetRate: rate,
         achievedRate: Math.round(acknowledged / elapsed),
         acknowledged,
+        failed,
+        timedOut,
         sampled: latencies.length,
         p50Ms: Math.round(percentile(latencies, 50)),
         p99Ms: Math.round(percentile(latencies, 99)),
         maxMs: Math.round(Math.max(...latencies)),
       };
       console.log(
-        `  ${rate}/s: achieved ${figures.achievedRate}/s, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
+        `  ${rate}/s: achieved ${figures.achievedRate}/s, failed ${failed}, timed out ${timedOut}, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
       );
       results.push(figures);
     }

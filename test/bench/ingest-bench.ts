@@ -57,7 +57,7 @@ export async function benchIngest(
       KAFKA_TOPIC_PREFIX: `bench_${Date.now()}.`,
       INGEST_HOST: '127.0.0.1',
       INGEST_PORT: '0',
-      LOG_LEVEL: 'silent',
+      // No LOG_LEVEL: the shipped default (info, one JSON line per request) is part of what is measured.
     });
     const url = await waitForLine(child, /(?:^listening |"url":")(http:\/\/[\d.]+:\d+)/, `${mode} ingest`);
     const rss = rssSampler(child.pid ?? 0);

@@ -79,23 +79,45 @@ try {
   const ingest = summary['ingest'] as Awaited<ReturnType<typeof benchIngest>> | undefined;
   const sink = summary['sink'] as Awaited<ReturnType<typeof benchSink>> | undefined;
   const freshness = summary['freshness'] as Awaited<ReturnType<typeof benchFreshness>> | undefined;
-  const at1000 = freshness?.rates.find((r) => r.targetRate === 1_000);
-  const goals = [
-    ['ingest ratio full/bare >= 0.6', ingest?.ratio, ingest && ingest.ratio >= 0.6],
-    ['ingest p99 < 25 ms', ingest?.full.p99Ms, ingest && ingest.full.p99Ms < 25],
+  type Goal = [goal: string, value: number | undefined, met: boolean | undefined];
+  const below = (value: number | undefined, limit: number): boolean | undefined =>
+    value === undefined ? undefined : value < limit;
+  const atLeast = (value: number | undefined, limit: number): boolean | undefined =>
+    value === undefined ? undefined : value >= limit;
+  // Every load and every process measured gets a row: a figure missing from the table is not a goal met.
+  const freshnessGoals: Goal[] = (freshness?.rates ?? []).flatMap((r): Goal[] => [
+    [`freshness p99 < 2 s at ${r.targetRate}/s`, r.p99Ms, below(r.p99Ms, 2_000)],
     [
-      'sink >= 1.0x Kafka engine peer',
-      sink?.sinkVsPeer,
-      sink?.sinkVsPeer !== undefined && sink.sinkVsPeer >= 1,
+      `every request answered 2xx at ${r.targetRate}/s (failed + timed out)`,
+      r.failed + r.timedOut,
+      r.failed + r.timedOut === 0,
     ],
-    ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, sink && sink.sinkVsCeiling >= 0.5],
-    ['freshness p99 < 2 s at 1,000/s', at1000?.p99Ms, at1000 && at1000.p99Ms < 2_000],
-    ['ingest peak RSS < 150 MB', ingest?.full.peakRssMb, ingest && ingest.full.peakRssMb < 150],
-    ['sink peak RSS < 300 MB', sink?.sinkPeakRssMb, sink && sink.sinkPeakRssMb < 300],
-  ].map(([goal, value, met]) => ({
+  ]);
+  const goals = (
+    [
+      ['ingest ratio full/bare >= 0.6', ingest?.ratio, atLeast(ingest?.ratio, 0.6)],
+      ['ingest p99 < 25 ms', ingest?.full.p99Ms, below(ingest?.full.p99Ms, 25)],
+      ['sink >= 1.0x Kafka engine peer', sink?.sinkVsPeer, atLeast(sink?.sinkVsPeer, 1)],
+      ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, atLeast(sink?.sinkVsCeiling, 0.5)],
+      ...freshnessGoals,
+      ['ingest peak RSS < 150 MB (ingest bench)', ingest?.full.peakRssMb, below(ingest?.full.peakRssMb, 150)],
+      [
+        'ingest peak RSS < 150 MB (freshness runs)',
+        freshness?.ingestPeakRssMb,
+        below(freshness?.ingestPeakRssMb, 150),
+      ],
+      ['sink peak RSS < 300 MB (sink -> server)', sink?.sinkPeakRssMb, below(sink?.sinkPeakRssMb, 300)],
+      ['sink peak RSS < 300 MB (sink -> chDB)', sink?.chdbSinkPeakRssMb, below(sink?.chdbSinkPeakRssMb, 300)],
+      [
+        'sink peak RSS < 300 MB (freshness runs)',
+        freshness?.sinkPeakRssMb,
+        below(freshness?.sinkPeakRssMb, 300),
+      ],
+    ] satisfies Goal[]
+  ).map(([goal, value, met]) => ({
     goal,
     value,
-    met: value === undefined ? 'not measured' : met ? 'yes' : 'NO',
+    met: value === undefined || met === undefined ? 'not measured' : met ? 'yes' : 'NO',
   }));
   console.log('\ngoals');
   console.table(goals);

@@ -25,6 +25,7 @@ export interface SinkFigures {
   peerNote?: string;
   chdbEventsPerSec: number | undefined;
   sinkPeakRssMb: number;
+  chdbSinkPeakRssMb: number | undefined;
   sinkVsCeiling: number;
   sinkVsPeer: number | undefined;
 }
@@ -98,7 +99,6 @@ async function drainWithSink(
     KAFKA_TOPIC_PREFIX: prefix,
     SINK_GROUP_ID: `bench-${prefix}`,
     SINK_PORT: '0',
-    LOG_LEVEL: 'warn',
     ...env,
   });
   const rss = rssSampler(child.pid ?? 0);
@@ -199,6 +199,7 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     // The real sink, into embedded chDB in a data dir of its own, counted through the sink's /sql (chDB is
     // locked by the process that opened it). Its own consumer group reads the same preloaded topics again.
     let chdbEventsPerSec: number | undefined;
+    let chdbSinkPeakRssMb: number | undefined;
     const chdbDir = await mkdtemp(join(tmpdir(), 'okendo-bench-chdb-'));
     try {
       const chdb = await drainWithSink(
@@ -216,7 +217,8 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
         },
       );
       chdbEventsPerSec = rate(chdb.seconds);
-      console.log(`  sink -> chDB: ${chdbEventsPerSec} events/s`);
+      chdbSinkPeakRssMb = chdb.peakRssMb;
+      console.log(`  sink -> chDB: ${chdbEventsPerSec} events/s, peak RSS ${chdb.peakRssMb} MB`);
     } finally {
       await rm(chdbDir, { recursive: true, force: true });
     }
@@ -232,6 +234,7 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       ...(peerNote === undefined ? {} : { peerNote }),
       chdbEventsPerSec,
       sinkPeakRssMb: sink.peakRssMb,
+      chdbSinkPeakRssMb,
       sinkVsCeiling: Math.round((sinkEventsPerSec / rate(ceilingSeconds)) * 100) / 100,
       sinkVsPeer:
         peerEventsPerSec === undefined
