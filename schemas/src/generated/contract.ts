@@ -6,7 +6,7 @@ export const deadLetterSchema = {
   "type": "record",
   "name": "DeadLetter",
   "namespace": "io.okendo.pipeline",
-  "doc": "A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type), parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed.",
+  "doc": "A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type) or that ClickHouse permanently refused, parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed.",
   "fields": [
     {
       "name": "error",
@@ -74,12 +74,36 @@ export const deadLetterSchema = {
     {
       "name": "originValue",
       "type": "bytes",
-      "doc": "the origin Kafka message value, byte for byte"
+      "doc": "the origin Kafka message value, byte for byte; only its first bytes when originTruncated"
+    },
+    {
+      "name": "originSizeBytes",
+      "type": [
+        "null",
+        "long"
+      ],
+      "default": null,
+      "doc": "size of the whole origin value (null in letters written before this field)"
+    },
+    {
+      "name": "originSha256",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "hex SHA-256 of the whole origin value, to match a truncated letter with its origin"
+    },
+    {
+      "name": "originTruncated",
+      "type": "boolean",
+      "default": false,
+      "doc": "true when originValue was cut to fit the dead_letter topic's max.message.bytes; the whole value is still at its origin topic, partition and offset until retention removes it"
     }
   ]
 } as const;
 
-/** A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type), parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed. */
+/** A message the sink could not turn into rows (undecodable envelope, invalid JSON, a field of the wrong type) or that ClickHouse permanently refused, parked on the dead_letter topic (key: the origin message's key) with the error. The origin Kafka value travels untouched, so it can be replayed once the cause is fixed. */
 export interface DeadLetter {
   /** what was wrong, for a person */
   error: string;
@@ -94,8 +118,14 @@ export interface DeadLetter {
   resourceType: null | string;
   entityId: null | string;
   sequenceNumber: null | bigint;
-  /** the origin Kafka message value, byte for byte */
+  /** the origin Kafka message value, byte for byte; only its first bytes when originTruncated */
   originValue: Buffer;
+  /** size of the whole origin value (null in letters written before this field) */
+  originSizeBytes: null | bigint;
+  /** hex SHA-256 of the whole origin value, to match a truncated letter with its origin */
+  originSha256: null | string;
+  /** true when originValue was cut to fit the dead_letter topic's max.message.bytes; the whole value is still at its origin topic, partition and offset until retention removes it */
+  originTruncated: boolean;
 }
 
 /** schemas/avro/envelope.avsc */
