@@ -1,8 +1,12 @@
 export {
+  type DurabilityWarning,
+  durabilityProblem,
   type EnsureTopicsOptions,
   type EnsureTopicsReport,
   ensureTopics,
   ensureTopicsWith,
+  resolveTopicDurability,
   TOPIC_SPECS,
+  type TopicDurability,
   type TopicSpec,
 } from './topics.js';

@@ -27,7 +27,7 @@ describe('loadIngestConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const config = loadIngestConfig({ KAFKA_BROKERS: 'a:9092, b:9092', OKENDO_WEBHOOK_SECRETS: secret });
     expect(config).toMatchObject({
-      kafkaBrokers: ['a:9092', 'b:9092'],
+      kafka: { brokers: ['a:9092', 'b:9092'], ssl: false },
       port: 8080,
       bodyLimitBytes: 1_048_576,
       timestampToleranceSeconds: 300,

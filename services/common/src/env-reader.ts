@@ -20,6 +20,12 @@ export class EnvReader {
     return value === undefined || value === '' ? undefined : value;
   }
 
+  /** The value exactly as given (secrets: spaces may belong to them), or undefined when unset or empty. */
+  untrimmed(key: string): string | undefined {
+    const value = this.env[key];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
   string(key: string, fallback: string, pattern?: { test: RegExp; hint: string }): string {
     const value = this.raw(key) ?? fallback;
     if (pattern && !pattern.test.test(value))

@@ -1,2 +1,18 @@
 export { ConfigError, EnvReader } from './env-reader.js';
+export {
+  type CreateKafkaOptions,
+  createKafka,
+  describeKafkaConnection,
+  isTransientKafkaLog,
+  type KafkaClientOverrides,
+  type KafkaConnection,
+  type KafkaLogger,
+  type KafkaSasl,
+  kafkaLogCreator,
+  readKafkaConnection,
+  SASL_MECHANISMS,
+  type SaslMechanism,
+} from './kafka-connection.js';
 export { isEntryPoint, type RunningService, runService, type ServiceDefinition } from './run-service.js';
+export { createServiceLogger } from './service-logger.js';
+export { readTopicDurability, type TopicDurabilityConfig } from './topic-durability.js';

@@ -3,14 +3,23 @@
  * key, then frozen. Secrets are decoded here and never printed (describeConfig shows only their count).
  */
 import { readFileSync } from 'node:fs';
-import { EnvReader } from '@okendo/common';
+import {
+  describeKafkaConnection,
+  EnvReader,
+  type KafkaConnection,
+  readKafkaConnection,
+  readTopicDurability,
+  type TopicDurabilityConfig,
+} from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
 import { parseSigningSecret, type SigningKey } from './signature/webhook-secrets.js';
 
 export const DEFAULT_SOURCE = 'default';
 
 export interface IngestConfig {
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
+  /** Replicas and min.insync.replicas of created topics; unset parts are derived from the cluster. */
+  topicDurability: TopicDurabilityConfig;
   kafkaClientId: string;
   topicPrefix: string;
   /** Create the declared topics before serving (off when an operator manages topics). */
@@ -82,7 +91,6 @@ function readSourcesFile(path: string, problems: string[]): Map<string, SigningK
 
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly<IngestConfig> {
   const read = new EnvReader(env);
-  const brokers = read.required('KAFKA_BROKERS', 'comma-separated host:port of the Kafka brokers');
   const sources = new Map<string, readonly SigningKey[]>();
   const defaultSecrets = read.raw('OKENDO_WEBHOOK_SECRETS');
   if (defaultSecrets !== undefined) {
@@ -102,7 +110,8 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     );
   }
   const config: IngestConfig = {
-    kafkaBrokers: brokers.split(',').map((b) => b.trim()),
+    kafka: readKafkaConnection(read),
+    topicDurability: readTopicDurability(read),
     kafkaClientId: read.string('KAFKA_CLIENT_ID', 'okendo-ingest'),
     topicPrefix: read.string('KAFKA_TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX, {
       test: /^[A-Za-z0-9._-]{0,200}$/,
@@ -133,9 +142,10 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
 
 /** The configuration as it may be logged: secrets reduced to how many there are. */
 export function describeConfig(config: IngestConfig): Record<string, unknown> {
-  const { sources, ...rest } = config;
+  const { sources, kafka, ...rest } = config;
   return {
     ...rest,
+    kafka: describeKafkaConnection(kafka),
     sources: Object.fromEntries([...sources].map(([name, keys]) => [name, `${keys.length} secret(s)`])),
   };
 }

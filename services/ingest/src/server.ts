@@ -4,9 +4,8 @@
  * producer and exits 0.
  */
 
-import { isEntryPoint, runService } from '@okendo/common';
+import { createKafka, createServiceLogger, isEntryPoint, runService } from '@okendo/common';
 import { ensureTopicsWith } from '@okendo/infra/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import { buildIngestApp } from './app.js';
 import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
 import { createIdempotentProducer, KafkaPublisher } from './publishing/kafka-publisher.js';
@@ -17,16 +16,18 @@ export interface RunningIngest {
 }
 
 export async function startIngest(config: Readonly<IngestConfig>): Promise<RunningIngest> {
-  const kafka = new Kafka({
+  // kafkajs logs in the same JSON lines as the app (its expected start-up errors at debug).
+  const logger = createServiceLogger('okendo-ingest', config.logLevel);
+  const kafka = createKafka(config.kafka, {
     clientId: config.kafkaClientId,
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.WARN,
+    logger,
     // A broker that accepts connections but does not answer (restarting, recovering its log) must not hold a
     // request for kafkajs' default 30 s: give up the attempt well within the publish timeout and retry.
     requestTimeout: Math.max(1_000, Math.floor(config.publishTimeoutMs / 2)),
     connectionTimeout: 3_000,
   });
-  if (config.ensureTopics) await ensureTopicsWith(kafka, { prefix: config.topicPrefix });
+  if (config.ensureTopics)
+    await ensureTopicsWith(kafka, { prefix: config.topicPrefix, ...config.topicDurability, logger });
   const publisher = new KafkaPublisher(() => createIdempotentProducer(kafka), {
     publishTimeoutMs: config.publishTimeoutMs,
     maxQueuedMessages: config.maxQueuedMessages,

@@ -2,7 +2,14 @@
  * The sink's configuration: read once from the environment, validated with a message per bad key, frozen.
  * With no CLICKHOUSE_URL the warehouse is embedded chDB in CHDB_DATA_DIR.
  */
-import { EnvReader } from '@okendo/common';
+import {
+  describeKafkaConnection,
+  EnvReader,
+  type KafkaConnection,
+  readKafkaConnection,
+  readTopicDurability,
+  type TopicDurabilityConfig,
+} from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
 
 export type WarehouseConfig =
@@ -10,7 +17,9 @@ export type WarehouseConfig =
   | { kind: 'chdb'; dataDir: string };
 
 export interface SinkConfig {
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
+  /** Replicas and min.insync.replicas of created topics; unset parts are derived from the cluster. */
+  topicDurability: TopicDurabilityConfig;
   kafkaClientId: string;
   topicPrefix: string;
   groupId: string;
@@ -68,10 +77,10 @@ export function loadWarehouseConfig(env: NodeJS.ProcessEnv = process.env): {
 
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
   const read = new EnvReader(env);
-  const brokers = read.required('KAFKA_BROKERS', 'comma-separated host:port of the Kafka brokers');
   const warehouse = readWarehouse(read, env);
   const config: SinkConfig = {
-    kafkaBrokers: brokers.split(',').map((b) => b.trim()),
+    kafka: readKafkaConnection(read),
+    topicDurability: readTopicDurability(read),
     kafkaClientId: read.string('KAFKA_CLIENT_ID', 'okendo-sink'),
     topicPrefix: read.string('KAFKA_TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX, {
       test: /^[A-Za-z0-9._-]{0,200}$/,
@@ -103,5 +112,5 @@ export function describeSinkConfig(config: SinkConfig): Record<string, unknown> 
     config.warehouse.kind === 'chdb'
       ? config.warehouse
       : { kind: config.warehouse.kind, url: config.warehouse.url, username: config.warehouse.username };
-  return { ...config, warehouse };
+  return { ...config, kafka: describeKafkaConnection(config.kafka), warehouse };
 }

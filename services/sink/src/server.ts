@@ -3,10 +3,9 @@
  * migrations, serves metrics, and consumes until SIGTERM/SIGINT, then finishes the running flush and exits 0.
  */
 import type { AddressInfo } from 'node:net';
-import { isEntryPoint, runService } from '@okendo/common';
+import { createKafka, isEntryPoint, runService } from '@okendo/common';
 import { migrate } from '@okendo/infra/clickhouse';
 import { ensureTopicsWith } from '@okendo/infra/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describeSinkConfig, loadSinkConfig, type SinkConfig } from './config.js';
 import { SinkConsumer } from './consumer/sink-consumer.js';
@@ -30,13 +29,10 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
     logger.info({ ...report, engine: warehouse.engine, version: await warehouse.version() }, 'migrations');
   }
   const metrics = createSinkMetrics();
-  const kafka = new Kafka({
-    clientId: config.kafkaClientId,
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.WARN,
-  });
+  const kafka = createKafka(config.kafka, { clientId: config.kafkaClientId, logger });
   // The sink may start before the ingest: subscribing needs the topics to exist.
-  if (config.ensureTopics) await ensureTopicsWith(kafka, { prefix: config.topicPrefix });
+  if (config.ensureTopics)
+    await ensureTopicsWith(kafka, { prefix: config.topicPrefix, ...config.topicDurability, logger });
   const consumer = new SinkConsumer({
     kafka,
     groupId: config.groupId,
