@@ -11,6 +11,7 @@ import {
   type TopicDurabilityConfig,
 } from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
+import { FAILPOINT_NAMES, type FailpointConfig, isFailpointName } from './failpoints.js';
 
 export type WarehouseConfig =
   | { kind: 'clickhouse-server'; url: string; username: string; password: string }
@@ -40,6 +41,10 @@ export interface SinkConfig {
   port: number;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** How often consumer lag is measured from committed and end offsets. */
+  lagIntervalMs: number;
+  /** Crash on purpose between two writes of a flush (fault tests); undefined in production. */
+  failpoint: FailpointConfig | undefined;
 }
 
 const IDENTIFIER = { test: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'letters, digits and underscores' };
@@ -75,6 +80,19 @@ export function loadWarehouseConfig(env: NodeJS.ProcessEnv = process.env): {
   return config;
 }
 
+function readFailpoint(read: EnvReader): FailpointConfig | undefined {
+  const name = read.raw('SINK_FAILPOINT');
+  const skip = read.integer('SINK_FAILPOINT_SKIP', 0, { min: 0, max: 1_000_000 });
+  if (name === undefined) return undefined;
+  if (!isFailpointName(name)) {
+    read.problems.push(
+      `SINK_FAILPOINT: expected one of ${FAILPOINT_NAMES.join(', ')} (or unset), got ${JSON.stringify(name)}`,
+    );
+    return undefined;
+  }
+  return { name, skip };
+}
+
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
   const read = new EnvReader(env);
   const warehouse = readWarehouse(read, env);
@@ -101,6 +119,8 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     port: read.integer('SINK_PORT', 9100, { min: 0, max: 65_535 }),
     shutdownTimeoutMs: read.integer('SINK_SHUTDOWN_TIMEOUT_MS', 15_000, { min: 0, max: 300_000 }),
     logLevel: read.logLevel(),
+    lagIntervalMs: read.integer('SINK_LAG_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
+    failpoint: readFailpoint(read),
   };
   read.finish();
   return Object.freeze(config);

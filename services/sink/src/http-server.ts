@@ -11,6 +11,8 @@ export interface SinkHttpOptions {
   metrics: SinkMetrics;
   warehouse: Warehouse;
   health: () => { healthy: boolean; reason?: string };
+  /** /healthz: false once the process cannot recover by itself (the consumer crashed for good) */
+  liveness?: () => { healthy: boolean; reason?: string };
 }
 
 const MAX_SQL_BYTES = 1_048_576;
@@ -41,8 +43,12 @@ export function createSinkHttpServer(options: SinkHttpOptions): Server {
     const route = `${request.method} ${request.url?.split('?')[0]}`;
     const handle = async () => {
       switch (route) {
-        case 'GET /healthz':
-          return send(response, 200, { status: 'ok' });
+        case 'GET /healthz': {
+          const live = options.liveness?.() ?? { healthy: true };
+          return live.healthy
+            ? send(response, 200, { status: 'ok' })
+            : send(response, 503, { status: 'failed', reason: live.reason });
+        }
         case 'GET /readyz': {
           const health = options.health();
           return send(

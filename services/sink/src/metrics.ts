@@ -10,6 +10,10 @@ export interface SinkMetrics {
   insertRetries: Counter;
   consumerLag: Gauge<'topic' | 'partition'>;
   eventAgeSeconds: Histogram;
+  insertRejected: Counter<'table' | 'error'>;
+  paused: Gauge;
+  systemicError: Gauge<'table' | 'error'>;
+  lastFlushSuccess: Gauge;
 }
 
 export function createSinkMetrics(): SinkMetrics {
@@ -37,7 +41,7 @@ export function createSinkMetrics(): SinkMetrics {
     }),
     deadLettered: new Counter({
       name: 'sink_dead_lettered_total',
-      help: 'Messages sent to the dead-letter topic',
+      help: 'Messages sent to the dead-letter topic (unreadable, or refused by ClickHouse)',
       registers: [registry],
     }),
     insertRetries: new Counter({
@@ -47,7 +51,7 @@ export function createSinkMetrics(): SinkMetrics {
     }),
     consumerLag: new Gauge({
       name: 'sink_consumer_lag_messages',
-      help: 'Messages behind the partition high watermark after the last batch',
+      help: "Messages behind the partition's end offset, from the group's committed offsets (measured every few seconds)",
       labelNames: ['topic', 'partition'],
       registers: [registry],
     }),
@@ -55,6 +59,28 @@ export function createSinkMetrics(): SinkMetrics {
       name: 'sink_event_age_at_insert_seconds',
       help: 'From the ingest receiving an event to its insert into ClickHouse',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    insertRejected: new Counter({
+      name: 'sink_insert_rejected_total',
+      help: 'Rows ClickHouse refused for good (isolated by bisection); their messages were dead-lettered',
+      labelNames: ['table', 'error'],
+      registers: [registry],
+    }),
+    paused: new Gauge({
+      name: 'sink_paused',
+      help: '1 while a flush is blocked (warehouse unreachable or a systemic error) and being retried',
+      registers: [registry],
+    }),
+    systemicError: new Gauge({
+      name: 'sink_systemic_error',
+      help: '1 while a flush is blocked by an error every row shares (missing table or column...): an operator must act',
+      labelNames: ['table', 'error'],
+      registers: [registry],
+    }),
+    lastFlushSuccess: new Gauge({
+      name: 'sink_last_flush_success_timestamp_seconds',
+      help: 'When the last flush was written and committed (Unix seconds)',
       registers: [registry],
     }),
   };

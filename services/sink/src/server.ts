@@ -48,8 +48,15 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
     sessionTimeoutMs: config.sessionTimeoutMs,
     metrics,
     logger,
+    lagIntervalMs: config.lagIntervalMs,
+    failpoint: config.failpoint,
   });
-  const http = createSinkHttpServer({ metrics, warehouse, health: () => consumer.health() });
+  const http = createSinkHttpServer({
+    metrics,
+    warehouse,
+    health: () => consumer.health(),
+    liveness: () => consumer.liveness(),
+  });
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const { port } = http.address() as AddressInfo;
   await consumer.start();

@@ -2,9 +2,12 @@
  * The sink's pure core: a batch of Kafka messages in, the rows to insert and the dead letters to publish out.
  * Every decodable event goes to the event log; per entity, only the version with the highest sequenceNumber
  * goes to the state and child tables (ReplacingMergeTree keeps the highest across batches, so the result is
- * the same for any order and any number of duplicates). A message that cannot be mapped becomes a dead
- * letter; it never blocks the batch.
+ * the same for any order and any number of duplicates; of two versions with the same sequenceNumber the one
+ * later in the batch wins, like a later insert). A message that cannot be planned becomes a dead letter:
+ * every per-message step is guarded, so no input stops the batch. Each row remembers the message it came
+ * from, so a row ClickHouse refuses can be dead-lettered too.
  */
+import { createHash } from 'node:crypto';
 import {
   type DeadLetter,
   deadLetterCodec,
@@ -18,12 +21,20 @@ import {
 import { mapResource, type NormalisedRecord } from '../mapping/map-resource.js';
 import { type Row, rowsOf, toDateTime } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
+import { MappingError } from '../mapping/wire-object.js';
 import type { ConsumedMessage } from './consumed-message.js';
 
 export interface OutgoingDeadLetter {
   key: Buffer | null;
-  value: Buffer;
   letter: DeadLetter;
+  /** why, without payload values: what logs may carry */
+  reason: string;
+}
+
+/** The message a row was planned from (and its envelope, for a resource event). */
+export interface RowOrigin {
+  message: ConsumedMessage;
+  envelope: WebhookEnvelope | undefined;
 }
 
 export interface BatchPlan {
@@ -32,6 +43,8 @@ export interface BatchPlan {
    * `events`, the state and child rows of its flush are too (flushes run one at a time).
    */
   rows: Map<string, Row[]>;
+  /** where each row came from */
+  origins: Map<Row, RowOrigin>;
   deadLetters: OutgoingDeadLetter[];
   /** receive-to-now age of each event, for the freshness metric */
   receivedAtMs: number[];
@@ -41,12 +54,50 @@ interface Latest {
   envelope: WebhookEnvelope;
   record: NormalisedRecord;
   resourceType: ResourceType;
+  message: ConsumedMessage;
 }
 
-function push(rows: Map<string, Row[]>, table: string, row: Row): void {
-  const list = rows.get(table);
-  if (list === undefined) rows.set(table, [row]);
-  else list.push(row);
+class Planner {
+  readonly rows = new Map<string, Row[]>();
+  readonly origins = new Map<Row, RowOrigin>();
+  readonly deadLetters: OutgoingDeadLetter[] = [];
+  readonly receivedAtMs: number[] = [];
+  readonly latest = new Map<string, Latest>();
+  readonly events: Row[] = [];
+
+  constructor(readonly now: number) {}
+
+  push(table: string, row: Row, origin: RowOrigin): void {
+    const list = this.rows.get(table);
+    if (list === undefined) this.rows.set(table, [row]);
+    else list.push(row);
+    this.origins.set(row, origin);
+  }
+
+  deadLetter(message: ConsumedMessage, error: string, reason: string, envelope?: WebhookEnvelope): void {
+    this.deadLetters.push({
+      key: message.key,
+      letter: newDeadLetter(message, error, envelope, this.now),
+      reason,
+    });
+  }
+
+  /** Parked data is never re-parked on Kafka (no loops): it goes straight to the dead_letters table. */
+  parkedDeadLetter(message: ConsumedMessage, error: string): void {
+    this.push('dead_letters', deadLetterRow(newDeadLetter(message, error, undefined, this.now), this.now), {
+      message,
+      envelope: undefined,
+    });
+  }
+}
+
+/** A DateTime cell; a time ClickHouse cannot hold becomes `fallbackMs` (for times the sink itself stamped). */
+function dateTimeOr(epochMs: bigint | number, fallbackMs: number): unknown {
+  try {
+    return toDateTime(epochMs);
+  } catch {
+    return toDateTime(fallbackMs);
+  }
 }
 
 function eventRow(envelope: WebhookEnvelope, message: ConsumedMessage): Row {
@@ -70,12 +121,13 @@ function eventRow(envelope: WebhookEnvelope, message: ConsumedMessage): Row {
 }
 
 /** The dead letter of a message; `envelope` when the message decoded that far. */
-function deadLetter(
+export function newDeadLetter(
   message: ConsumedMessage,
   error: string,
   envelope: WebhookEnvelope | undefined,
   now: number,
 ): DeadLetter {
+  const value = message.value ?? Buffer.alloc(0);
   return {
     error,
     failedAtMs: BigInt(now),
@@ -87,17 +139,15 @@ function deadLetter(
     resourceType: envelope?.resourceType ?? null,
     entityId: envelope?.entityId ?? null,
     sequenceNumber: envelope?.sequenceNumber ?? null,
-    originValue: message.value ?? Buffer.alloc(0),
+    originValue: value,
+    originSizeBytes: BigInt(value.length),
+    originSha256: createHash('sha256').update(value).digest('hex'),
+    originTruncated: false,
   };
 }
 
-/** A dead letter bound for the dead_letter topic, keyed like its origin message. */
-function outgoing(message: ConsumedMessage, letter: DeadLetter): OutgoingDeadLetter {
-  return { key: message.key, value: deadLetterCodec.encode(letter), letter };
-}
-
 /** A dead_letters row; the payload is the raw body when the origin value is an envelope, else its base64. */
-function deadLetterRow(letter: DeadLetter): Row {
+export function deadLetterRow(letter: DeadLetter, now: number): Row {
   let payload: string;
   try {
     payload = envelopeCodec.decode(letter.originValue).rawBody.toString('utf8');
@@ -109,13 +159,16 @@ function deadLetterRow(letter: DeadLetter): Row {
     source: letter.source ?? '',
     resource_type: letter.resourceType ?? '',
     entity_id: letter.entityId ?? '',
-    sequence_number: (letter.sequenceNumber ?? 0n).toString(),
+    sequence_number: (letter.sequenceNumber ?? 0n) < 0n ? '0' : (letter.sequenceNumber ?? 0n).toString(),
     error: letter.error,
-    failed_at: toDateTime(letter.failedAtMs),
+    failed_at: dateTimeOr(letter.failedAtMs, now),
     origin_topic: letter.originTopic,
     origin_partition: letter.originPartition,
     origin_offset: letter.originOffset.toString(),
     payload,
+    origin_size_bytes: (letter.originSizeBytes ?? BigInt(letter.originValue.length)).toString(),
+    origin_sha256: letter.originSha256 ?? '',
+    payload_truncated: letter.originTruncated ? 1 : 0,
   };
 }
 
@@ -123,110 +176,145 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()): BatchPlan {
-  const rows = new Map<string, Row[]>();
-  const deadLetters: OutgoingDeadLetter[] = [];
-  const receivedAtMs: number[] = [];
-  const latest = new Map<string, Latest>();
-  const events: Row[] = [];
+function planUnrouted(planner: Planner, message: ConsumedMessage, value: Buffer): void {
+  let row: Row;
+  try {
+    const delivery = unroutedCodec.decode(value);
+    row = {
+      message_id: delivery.messageId,
+      source: delivery.source,
+      reason_code: delivery.reasonCode,
+      reason: delivery.reason,
+      // Stamped by the ingest, not by the sender: a time out of range is a broken producer, not data.
+      sender_timestamp: dateTimeOr(delivery.senderTimestamp * 1_000n, planner.now),
+      received_at: dateTimeOr(delivery.receivedAtMs, planner.now),
+      kafka_partition: message.partition,
+      kafka_offset: message.offset,
+      payload: delivery.rawBody.toString('utf8'),
+      payload_base64: delivery.rawBody.toString('base64'),
+    };
+  } catch (error) {
+    planner.parkedDeadLetter(message, `undecodable unrouted delivery: ${errorText(error)}`);
+    return;
+  }
+  planner.push('unrouted_deliveries', row, { message, envelope: undefined });
+}
 
+function planDeadLetter(planner: Planner, message: ConsumedMessage, value: Buffer): void {
+  let row: Row;
+  try {
+    row = deadLetterRow(deadLetterCodec.decode(value), planner.now);
+  } catch (error) {
+    planner.parkedDeadLetter(message, `undecodable dead letter: ${errorText(error)}`);
+    return;
+  }
+  planner.push('dead_letters', row, { message, envelope: undefined });
+}
+
+function planResourceEvent(planner: Planner, message: ConsumedMessage, value: Buffer): void {
+  let envelope: WebhookEnvelope;
+  try {
+    envelope = envelopeCodec.decode(value);
+  } catch (error) {
+    planner.deadLetter(message, `undecodable envelope: ${errorText(error)}`, 'undecodable envelope');
+    return;
+  }
+  let event: Row;
+  try {
+    event = eventRow(envelope, message);
+  } catch (error) {
+    // e.g. senderTimestamp or receivedAtMs outside what DateTime holds: the envelope itself is broken.
+    const name = error instanceof Error ? error.name : 'Error';
+    planner.deadLetter(message, `envelope not storable: ${errorText(error)}`, `envelope: ${name}`, envelope);
+    return;
+  }
+  planner.events.push(event);
+  planner.origins.set(event, { message, envelope });
+  planner.receivedAtMs.push(Number(envelope.receivedAtMs));
+  const resourceType = envelope.resourceType;
+  if (!isResourceType(resourceType)) {
+    planner.deadLetter(
+      message,
+      `unknown resourceType ${JSON.stringify(resourceType)}`,
+      'unknown resourceType',
+      envelope,
+    );
+    return;
+  }
+  let record: NormalisedRecord;
+  try {
+    record = mapResource(resourceType, JSON.parse(envelope.rawBody.toString('utf8')));
+    const problems: string[] = [];
+    RESOURCE_RECORD_TYPES[resourceType].isValid(record, {
+      errorHook: (path: string[]) => problems.push(path.join('.')),
+    });
+    if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
+  } catch (error) {
+    const reason =
+      error instanceof MappingError
+        ? `mapping: ${error.path}`
+        : error instanceof SyntaxError
+          ? 'invalid JSON'
+          : errorText(error);
+    planner.deadLetter(message, errorText(error), reason, envelope);
+    return;
+  }
+  const entityKey = `${TABLE_LAYOUTS[resourceType].table}\u0000${envelope.entityId}`;
+  const current = planner.latest.get(entityKey);
+  if (current === undefined || envelope.sequenceNumber >= current.envelope.sequenceNumber) {
+    planner.latest.set(entityKey, { envelope, record, resourceType, message });
+  }
+}
+
+/** The state and child rows of each entity's latest version; a version that cannot be turned into rows is dead-lettered. */
+function planLatest(planner: Planner): void {
+  for (const { envelope, record, resourceType, message } of planner.latest.values()) {
+    const own = new Map<string, Row[]>();
+    try {
+      rowsOf(
+        TABLE_LAYOUTS[resourceType],
+        record,
+        {
+          sequenceNumber: envelope.sequenceNumber,
+          isDeleted: envelope.topic === 'delete',
+          eventTopic: envelope.topic,
+          messageId: envelope.messageId,
+          source: envelope.source,
+          receivedAtMs: Number(envelope.receivedAtMs),
+        },
+        own,
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      planner.deadLetter(message, `record not storable: ${errorText(error)}`, `rows: ${name}`, envelope);
+      continue;
+    }
+    const origin = { message, envelope };
+    for (const [table, rows] of own) for (const row of rows) planner.push(table, row, origin);
+  }
+}
+
+export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()): BatchPlan {
+  const planner = new Planner(now);
   for (const message of messages) {
     const value = message.value ?? Buffer.alloc(0);
-    if (message.topicKey === 'unrouted') {
-      try {
-        const delivery = unroutedCodec.decode(value);
-        push(rows, 'unrouted_deliveries', {
-          message_id: delivery.messageId,
-          source: delivery.source,
-          reason_code: delivery.reasonCode,
-          reason: delivery.reason,
-          sender_timestamp: toDateTime(delivery.senderTimestamp * 1_000n),
-          received_at: toDateTime(delivery.receivedAtMs),
-          kafka_partition: message.partition,
-          kafka_offset: message.offset,
-          payload: delivery.rawBody.toString('utf8'),
-          payload_base64: delivery.rawBody.toString('base64'),
-        });
-      } catch (error) {
-        // Parked data is never re-parked on Kafka (no loops): it goes straight to the dead_letters table.
-        push(
-          rows,
-          'dead_letters',
-          deadLetterRow(
-            deadLetter(message, `undecodable unrouted delivery: ${errorText(error)}`, undefined, now),
-          ),
-        );
-      }
-      continue;
-    }
-    if (message.topicKey === 'dead_letter') {
-      try {
-        push(rows, 'dead_letters', deadLetterRow(deadLetterCodec.decode(value)));
-      } catch (error) {
-        push(
-          rows,
-          'dead_letters',
-          deadLetterRow(deadLetter(message, `undecodable dead letter: ${errorText(error)}`, undefined, now)),
-        );
-      }
-      continue;
-    }
-
-    let envelope: WebhookEnvelope;
     try {
-      envelope = envelopeCodec.decode(value);
+      if (message.topicKey === 'unrouted') planUnrouted(planner, message, value);
+      else if (message.topicKey === 'dead_letter') planDeadLetter(planner, message, value);
+      else planResourceEvent(planner, message, value);
     } catch (error) {
-      deadLetters.push(
-        outgoing(message, deadLetter(message, `undecodable envelope: ${errorText(error)}`, undefined, now)),
-      );
-      continue;
-    }
-    events.push(eventRow(envelope, message));
-    receivedAtMs.push(Number(envelope.receivedAtMs));
-    const resourceType = envelope.resourceType;
-    if (!isResourceType(resourceType)) {
-      deadLetters.push(
-        outgoing(
-          message,
-          deadLetter(message, `unknown resourceType ${JSON.stringify(resourceType)}`, envelope, now),
-        ),
-      );
-      continue;
-    }
-    let record: NormalisedRecord;
-    try {
-      record = mapResource(resourceType, JSON.parse(envelope.rawBody.toString('utf8')));
-      const problems: string[] = [];
-      RESOURCE_RECORD_TYPES[resourceType].isValid(record, {
-        errorHook: (path: string[]) => problems.push(path.join('.')),
-      });
-      if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
-    } catch (error) {
-      deadLetters.push(outgoing(message, deadLetter(message, errorText(error), envelope, now)));
-      continue;
-    }
-    const entityKey = `${TABLE_LAYOUTS[resourceType].table}\u0000${envelope.entityId}`;
-    const current = latest.get(entityKey);
-    if (current === undefined || envelope.sequenceNumber >= current.envelope.sequenceNumber) {
-      latest.set(entityKey, { envelope, record, resourceType });
+      // A step above threw where nothing should: still one dead letter, never a crashed batch.
+      if (message.topicKey === 'unrouted' || message.topicKey === 'dead_letter')
+        planner.parkedDeadLetter(message, `unexpected: ${errorText(error)}`);
+      else planner.deadLetter(message, `unexpected: ${errorText(error)}`, 'unexpected planning error');
     }
   }
-
-  for (const { envelope, record, resourceType } of latest.values()) {
-    rowsOf(
-      TABLE_LAYOUTS[resourceType],
-      record,
-      {
-        sequenceNumber: envelope.sequenceNumber,
-        isDeleted: envelope.topic === 'delete',
-        eventTopic: envelope.topic,
-        messageId: envelope.messageId,
-        source: envelope.source,
-        receivedAtMs: Number(envelope.receivedAtMs),
-      },
-      rows,
-    );
-  }
-  rows.set('events', events);
-  return { rows, deadLetters, receivedAtMs };
+  planLatest(planner);
+  planner.rows.set('events', planner.events);
+  return {
+    rows: planner.rows,
+    origins: planner.origins,
+    deadLetters: planner.deadLetters,
+    receivedAtMs: planner.receivedAtMs,
+  };
 }

@@ -1,17 +1,29 @@
 /**
- * The consumer group that feeds the warehouse. Per flush (see BatchAccumulator): plan the rows, publish dead
- * letters, insert (retrying while ClickHouse is down), and only then commit the offsets. A message whose
- * offset is committed is in ClickHouse or in the dead letters; anything else is consumed again.
+ * The consumer group that feeds the warehouse: joins the group, hands each partition's batch to the
+ * BatchAccumulator (group commit across partitions), runs each flush (flush.ts) and commits its offsets.
+ * It also measures lag on a timer (lag-monitor.ts) and tells /healthz when the consumer is gone for good.
  */
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
-import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  ConfigResourceTypes,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { BatchAccumulator, type FlushLimits } from '../batch/batch-accumulator.js';
 import type { ConsumedMessage } from '../batch/consumed-message.js';
-import { planBatch } from '../batch/plan-batch.js';
-import { type RetryPolicy, writeRows } from '../batch/write-plan.js';
+import { fitDeadLetter } from '../batch/fit-dead-letter.js';
+import type { OutgoingDeadLetter } from '../batch/plan-batch.js';
+import type { RetryPolicy } from '../batch/write-plan.js';
+import { type FailpointConfig, Failpoints } from '../failpoints.js';
 import type { SinkMetrics } from '../metrics.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { runFlush, type WriteStatus } from './flush.js';
+import { LagMonitor } from './lag-monitor.js';
 
 export interface SinkConsumerOptions {
   kafka: Kafka;
@@ -24,18 +36,31 @@ export interface SinkConsumerOptions {
   sessionTimeoutMs: number;
   metrics: SinkMetrics;
   logger: Logger;
+  /** how often consumer lag is measured */
+  lagIntervalMs?: number;
+  failpoint?: FailpointConfig | undefined;
 }
 
 const HEARTBEAT_EVERY_MS = 2_000;
+/** Below the broker default (1048588), for when the dead_letter topic's max.message.bytes cannot be read. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
 
 export class SinkConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly admin: Admin;
   private readonly accumulator: BatchAccumulator;
   private readonly topicKeys = new Map<string, TopicKey>();
   private readonly stopSignal = new AbortController();
+  private readonly status: WriteStatus = { blocked: undefined };
+  private readonly failpoints: Failpoints;
+  private readonly lag: LagMonitor;
+  private readonly deadLetterTopic: string;
+  private maxDeadLetterBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private joined = false;
-  private lastFlushError: string | undefined;
+  private stopping = false;
+  /** set when kafkajs will not restart the consumer: only a new process helps (/healthz 503) */
+  private gone: string | undefined;
 
   constructor(private readonly options: SinkConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -56,29 +81,56 @@ export class SinkConsumer {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    this.admin = options.kafka.admin();
     this.accumulator = new BatchAccumulator(options.limits, (messages) => this.flush(messages));
     for (const key of [...RESOURCE_TYPES, ...SPECIAL_TOPICS])
       this.topicKeys.set(topicName(key, options.topicPrefix), key);
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.deadLetterTopic = topicName('dead_letter', options.topicPrefix);
+    this.failpoints = new Failpoints(options.failpoint, options.logger);
+    this.lag = new LagMonitor({
+      admin: this.admin,
+      groupId: options.groupId,
+      topics: [...this.topicKeys.keys()],
+      metrics: options.metrics,
+      logger: options.logger,
+      intervalMs: options.lagIntervalMs ?? 5_000,
+    });
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, () => {
       this.joined = true;
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
+    this.consumer.on(events.CRASH, (event) => {
       this.joined = false;
-      options.logger.error(
-        { err: String(event.payload.error), restart: event.payload.restart },
-        'consumer crashed',
-      );
+      const { error, restart } = event.payload;
+      const name = error instanceof Error ? error.name : 'Error';
+      options.logger.error({ error: name, restart }, 'consumer crashed');
+      if (!restart) this.gone = `consumer crashed (${name}) and will not restart`;
+    });
+    this.consumer.on(events.STOP, () => {
+      if (!this.stopping) this.gone ??= 'consumer stopped unexpectedly';
     });
   }
 
+  /** /readyz: in the group, and the last flush is not blocked. */
   health(): { healthy: boolean; reason?: string } {
+    if (this.gone !== undefined) return { healthy: false, reason: this.gone };
     if (!this.joined) return { healthy: false, reason: 'not in the consumer group yet' };
-    if (this.lastFlushError !== undefined)
-      return { healthy: false, reason: `last insert failed: ${this.lastFlushError}` };
+    const blocked = this.status.blocked;
+    if (blocked !== undefined) {
+      const what = blocked.systemic ? 'paused on a systemic insert error' : 'insert failing, retrying';
+      return { healthy: false, reason: `${what}: ${blocked.summary}` };
+    }
     return { healthy: true };
   }
 
+  /** /healthz: false once the consumer crashed for good (kafkajs will not restart it). */
+  liveness(): { healthy: boolean; reason?: string } {
+    return this.gone === undefined ? { healthy: true } : { healthy: false, reason: this.gone };
+  }
+
   async start(): Promise<void> {
+    await this.admin.connect();
+    this.maxDeadLetterBytes = await this.readMaxMessageBytes(this.deadLetterTopic);
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.topicKeys.keys()], fromBeginning: true });
@@ -89,19 +141,41 @@ export class SinkConsumer {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+    this.lag.start();
   }
 
   /** Stops consuming after the in-flight flush (bounded by the caller's timeout), then disconnects. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.lag.stop();
     await this.consumer.stop();
     this.accumulator.abort(new Error('sink stopping'));
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.admin.disconnect();
   }
 
   /** Gives up on a flush that is retrying forever (shutdown with ClickHouse down): nothing gets committed. */
   abortRetries(): void {
     this.stopSignal.abort();
+  }
+
+  private async readMaxMessageBytes(topic: string): Promise<number> {
+    try {
+      const described = await this.admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+        includeSynonyms: false,
+      });
+      const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+      const bytes = Number(entry?.configValue);
+      if (Number.isInteger(bytes) && bytes > 0) return bytes;
+    } catch (error) {
+      this.options.logger.warn(
+        { topic, error: error instanceof Error ? error.name : 'Error', assumed: DEFAULT_MAX_MESSAGE_BYTES },
+        'could not read max.message.bytes of the dead-letter topic',
+      );
+    }
+    return DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   private async handleBatch({
@@ -133,54 +207,46 @@ export class SinkConsumer {
     }
     if (!isRunning() || isStale()) return;
     resolveOffset(batch.lastOffset());
-    this.options.metrics.consumerLag.set(
-      { topic: batch.topic, partition: String(batch.partition) },
-      Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
-    );
     await heartbeat();
   }
 
-  private async flush(messages: ConsumedMessage[]): Promise<void> {
-    const { metrics, logger } = this.options;
-    const plan = planBatch(messages);
-    if (plan.deadLetters.length > 0) {
-      const topic = topicName('dead_letter', this.options.topicPrefix);
-      await this.producer.send({
-        topic,
-        acks: -1,
-        messages: plan.deadLetters.map((letter) => ({ key: letter.key, value: letter.value })),
-      });
-      metrics.deadLettered.inc(plan.deadLetters.length);
-      for (const { letter } of plan.deadLetters) {
-        logger.warn(
-          {
-            origin: `${letter.originTopic}/${letter.originPartition}@${letter.originOffset}`,
-            error: letter.error,
-          },
-          'dead-lettered',
-        );
-      }
-    }
-    await writeRows(this.options.warehouse, this.options.database, plan.rows, {
+  private flush(messages: ConsumedMessage[]): Promise<void> {
+    return runFlush(messages, {
+      warehouse: this.options.warehouse,
+      database: this.options.database,
       retry: this.options.retry,
+      metrics: this.options.metrics,
+      logger: this.options.logger,
+      failpoints: this.failpoints,
+      status: this.status,
       signal: this.stopSignal.signal,
-      observer: {
-        onInserted: (table, rows, seconds) => {
-          metrics.rowsInserted.inc({ table }, rows);
-          metrics.insertSeconds.observe({ table }, seconds);
-        },
-        onRetry: (error, attempt, backoffMs) => {
-          this.lastFlushError = error instanceof Error ? error.message : String(error);
-          metrics.insertRetries.inc();
-          logger.warn({ attempt, backoffMs, error: this.lastFlushError }, 'insert failed; retrying');
-        },
-      },
+      publish: (letters) => this.publish(letters),
+      commit: (flushed) => this.commit(flushed),
     });
-    this.lastFlushError = undefined;
-    const now = Date.now();
-    for (const receivedAt of plan.receivedAtMs) metrics.eventAgeSeconds.observe((now - receivedAt) / 1_000);
-    metrics.batchMessages.observe(messages.length);
-    await this.commit(messages);
+  }
+
+  /**
+   * max.message.bytes bounds a whole record batch, and kafkajs puts one send's messages for a partition in one
+   * batch: send in chunks that each fit.
+   */
+  private async publish(letters: readonly OutgoingDeadLetter[]): Promise<void> {
+    const limit = this.maxDeadLetterBytes;
+    let chunk: { key: Buffer | null; value: Buffer }[] = [];
+    let chunkBytes = 0;
+    const send = async () => {
+      if (chunk.length === 0) return;
+      await this.producer.send({ topic: this.deadLetterTopic, acks: -1, messages: chunk });
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (const { key, letter } of letters) {
+      const { value } = fitDeadLetter(letter, key?.length ?? 0, limit);
+      const bytes = value.length + (key?.length ?? 0) + 64;
+      if (chunkBytes + bytes > limit - 512) await send();
+      chunk.push({ key, value });
+      chunkBytes += bytes;
+    }
+    await send();
   }
 
   /** Commits the next offset of every partition in the flush; failure only means redelivery (idempotent). */
@@ -203,7 +269,7 @@ export class SinkConsumer {
       );
     } catch (error) {
       this.options.logger.warn(
-        { error: String(error) },
+        { error: error instanceof Error ? error.name : 'Error' },
         'offset commit failed; those messages will be consumed again',
       );
     }

@@ -4,7 +4,14 @@
  * MappingError naming its path, which sends the event to the dead letters rather than guessing.
  */
 export class MappingError extends Error {
-  constructor(message: string) {
+  /**
+   * `path`: where in the body the field is (body.resource.rating), safe to log; the message may also quote
+   * the value, so it belongs in the dead letter only.
+   */
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
     this.name = 'MappingError';
   }
@@ -27,7 +34,7 @@ export class WireObject {
 
   static from(value: unknown, path: string): WireObject {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new MappingError(`${path} must be an object, got ${describe(value)}`);
+      throw new MappingError(`${path} must be an object, got ${describe(value)}`, path);
     }
     return new WireObject(value as Record<string, unknown>, path);
   }
@@ -37,7 +44,10 @@ export class WireObject {
   }
 
   private fail(key: string, expected: string): never {
-    throw new MappingError(`${this.path}.${key} must be ${expected}, got ${describe(this.raw(key))}`);
+    throw new MappingError(
+      `${this.path}.${key} must be ${expected}, got ${describe(this.raw(key))}`,
+      `${this.path}.${key}`,
+    );
   }
 
   str(key: string): string | null {
@@ -111,7 +121,10 @@ export class WireObject {
     return this.items(key).map((item, i) => {
       if (typeof item === 'string') return item;
       if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-      throw new MappingError(`${this.path}.${key}[${i}] must be a string, got ${describe(item)}`);
+      throw new MappingError(
+        `${this.path}.${key}[${i}] must be a string, got ${describe(item)}`,
+        `${this.path}.${key}[${i}]`,
+      );
     });
   }
 

@@ -26,6 +26,9 @@ export class ChdbWarehouse implements Warehouse {
     // chDB prints 64-bit integers as JSON numbers by default; the server quotes them. Align on strings so no
     // caller ever sees a UInt64 rounded to a JS number.
     await warehouse.command('SET output_format_json_quote_64bit_integers = 1');
+    // chDB's engine skips unknown JSONEachRow fields by default (18.16 refuses them): a column missing from a
+    // table would silently drop data. Refuse, like the server, so the sink pauses on it.
+    await warehouse.command('SET input_format_skip_unknown_fields = 0');
     return warehouse;
   }
 
