@@ -2,12 +2,18 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BodyLimitError,
   ConfigError,
+  checkBodyLimitFits,
   describeConfig,
+  ENVELOPE_OVERHEAD_BYTES,
   INGEST_ERRORS,
   loadIngestConfig,
+  publishedTopics,
   RecentMessageIds,
+  soloBatchBytes,
 } from '@okendo/ingest';
+import { envelopeCodec } from '@okendo/schemas';
 import { describe, expect, it } from 'vitest';
 import { newWebhookSecret } from '../harness/webhook-signer.js';
 
@@ -29,7 +35,9 @@ describe('loadIngestConfig', () => {
     expect(config).toMatchObject({
       kafka: { brokers: ['a:9092', 'b:9092'], ssl: false },
       port: 8080,
-      bodyLimitBytes: 1_048_576,
+      bodyLimitBytes: 1_000_000,
+      reconnectInitialBackoffMs: 250,
+      reconnectMaxBackoffMs: 5_000,
       timestampToleranceSeconds: 300,
       topicPrefix: 'okendo.',
     });
@@ -54,6 +62,19 @@ describe('loadIngestConfig', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL: one of/);
   });
 
+  it('wants a reconnect backoff cap no smaller than its first wait', () => {
+    expect(
+      problemsOf({
+        KAFKA_BROKERS: 'a:1',
+        OKENDO_WEBHOOK_SECRETS: secret,
+        INGEST_RECONNECT_INITIAL_BACKOFF_MS: '2000',
+        INGEST_RECONNECT_MAX_BACKOFF_MS: '1000',
+      }),
+    ).toEqual([
+      'INGEST_RECONNECT_MAX_BACKOFF_MS: must be at least INGEST_RECONNECT_INITIAL_BACKOFF_MS (2000)',
+    ]);
+  });
+
   it('never echoes a secret, valid or not', () => {
     const bad = 'whsec_!!notbase64-but-secret';
     const problems = problemsOf({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SECRETS: `${secret},${bad}` });
@@ -72,6 +93,47 @@ describe('loadIngestConfig', () => {
     const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: file });
     expect(config.sources.get('store-eu')).toHaveLength(2);
     expect(config.sources.has('default')).toBe(false);
+  });
+});
+
+describe('checkBodyLimitFits', () => {
+  it('accepts the default body limit on topics with the broker default max.message.bytes', () => {
+    const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SECRETS: secret });
+    const topics = new Map(publishedTopics('okendo.').map((topic) => [topic, 1_048_588]));
+    expect(() => checkBodyLimitFits(config.bodyLimitBytes, topics)).not.toThrow();
+  });
+
+  it('names each topic that cannot take a full body once wrapped, with both figures and the fix', () => {
+    const limits = new Map([
+      ['okendo.review', 1_048_588],
+      ['okendo.unrouted', 100_000],
+    ]);
+    expect(() => checkBodyLimitFits(100_000, limits)).toThrow(BodyLimitError);
+    expect(() => checkBodyLimitFits(100_000, limits)).toThrow(
+      `INGEST_BODY_LIMIT_BYTES=100000 needs topics that accept ${100_000 + ENVELOPE_OVERHEAD_BYTES} bytes`,
+    );
+    expect(() => checkBodyLimitFits(100_000, limits)).toThrow(
+      `okendo.unrouted (max.message.bytes=100000) cannot: lower INGEST_BODY_LIMIT_BYTES to at most ${100_000 - ENVELOPE_OVERHEAD_BYTES}`,
+    );
+    expect(() => checkBodyLimitFits(100_000 - ENVELOPE_OVERHEAD_BYTES, limits)).not.toThrow();
+  });
+
+  it('bounds a real envelope with the largest ids the ingest accepts', () => {
+    const entityId = 'e'.repeat(256);
+    const value = envelopeCodec.encode({
+      messageId: '\u00e9'.repeat(256), // header text is latin1: at most 2 UTF-8 bytes a character
+      senderTimestamp: 2n ** 40n,
+      receivedAtMs: 2n ** 50n,
+      source: 's'.repeat(63),
+      resourceType: 'loyalty_redemption_transaction',
+      topic: 'update',
+      sequenceNumber: 2n ** 63n - 1n,
+      version: 'v'.repeat(300),
+      subscriberId: 'u'.repeat(300),
+      entityId,
+      rawBody: Buffer.alloc(10_000),
+    });
+    expect(soloBatchBytes(entityId, value) - 10_000).toBeLessThanOrEqual(ENVELOPE_OVERHEAD_BYTES);
   });
 });
 
@@ -95,6 +157,7 @@ describe('INGEST_ERRORS', () => {
       request_timeout: 408,
       headers_too_large: 431,
       kafka_unavailable: 503,
+      kafka_refused: 500,
       internal_error: 500,
     });
   });

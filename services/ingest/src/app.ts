@@ -22,10 +22,8 @@ import { verifySignature } from './signature/verify-signature.js';
 export interface IngestAppOptions {
   config: Readonly<IngestConfig>;
   publisher: KafkaPublisher;
-  /** pino options; false silences it (tests). Defaults to JSON logs at config.logLevel. */
-  logger?: false | { level: string };
-  /** Whether the Kafka producer is connected (for /readyz). */
-  producerConnected?: () => boolean;
+  /** pino options; false silences it (tests). Defaults to JSON logs at config.logLevel on stdout. */
+  logger?: false | { level: string; stream?: { write: (line: string) => void } };
   clock?: () => number;
 }
 
@@ -45,6 +43,7 @@ const outcomeOfError: Partial<Record<IngestErrorCode, RequestOutcome>> = {
   timestamp_in_future: 'unauthorized',
   no_valid_signature: 'unauthorized',
   kafka_unavailable: 'unavailable',
+  kafka_refused: 'error',
   internal_error: 'error',
 };
 
@@ -162,16 +161,24 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const health = publisher.health();
-    const connected = options.producerConnected?.() ?? true;
-    if (health.healthy && connected) return { status: 'ready' };
-    return reply
-      .code(503)
-      .send({ status: 'not_ready', reason: connected ? health.reason : 'producer not connected' });
+    if (health.healthy) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not_ready', reason: health.reason });
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+
+  /** Too large is the sender's to fix (413); another refusal is ours (500); the rest heals (503). */
+  const sendPublishError = (request: FastifyRequest, reply: FastifyReply, error: PublishError) => {
+    if (error.code === 'message_too_large') return sendError(request, reply, 'body_too_large', error.message);
+    if (error.code === 'message_refused') {
+      request.log.error({ code: error.code, detail: error.message }, 'the broker refused an event');
+      return sendError(request, reply, 'kafka_refused', error.message);
+    }
+    reply.header('retry-after', String(config.retryAfterSeconds));
+    return sendError(request, reply, 'kafka_unavailable', error.message);
+  };
 
   for (const url of WEBHOOK_PATHS) {
     app.route({
@@ -226,10 +233,7 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
       try {
         await publisher.publish(message);
       } catch (error) {
-        if (error instanceof PublishError) {
-          reply.header('retry-after', String(config.retryAfterSeconds));
-          return sendError(request, reply, 'kafka_unavailable', error.message);
-        }
+        if (error instanceof PublishError) return sendPublishError(request, reply, error);
         throw error;
       } finally {
         stopTimer();

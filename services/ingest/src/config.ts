@@ -35,6 +35,9 @@ export interface IngestConfig {
   requestTimeoutMs: number;
   retryAfterSeconds: number;
   maxQueuedMessages: number;
+  /** After a failed batch: reconnect-and-probe backoff, doubling from the initial wait up to the cap. */
+  reconnectInitialBackoffMs: number;
+  reconnectMaxBackoffMs: number;
   dedupeWindowSeconds: number;
   dedupeMaxEntries: number;
   shutdownTimeoutMs: number;
@@ -121,7 +124,8 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     host: read.string('INGEST_HOST', '0.0.0.0'),
     port: read.integer('INGEST_PORT', 8080, { min: 0, max: 65_535 }),
     sources,
-    bodyLimitBytes: read.integer('INGEST_BODY_LIMIT_BYTES', 1_048_576, { min: 1_024, max: 64 * 1_048_576 }),
+    // Below the broker's default max.message.bytes (1048588) with room for the envelope (message-size.ts).
+    bodyLimitBytes: read.integer('INGEST_BODY_LIMIT_BYTES', 1_000_000, { min: 1_024, max: 64 * 1_048_576 }),
     timestampToleranceSeconds: read.integer('INGEST_TIMESTAMP_TOLERANCE_SECONDS', 300, {
       min: 1,
       max: 3_600,
@@ -131,11 +135,21 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     requestTimeoutMs: read.integer('INGEST_REQUEST_TIMEOUT_MS', 15_000, { min: 1_000, max: 120_000 }),
     retryAfterSeconds: read.integer('INGEST_RETRY_AFTER_SECONDS', 5, { min: 1, max: 3_600 }),
     maxQueuedMessages: read.integer('INGEST_MAX_QUEUED_MESSAGES', 10_000, { min: 1, max: 1_000_000 }),
+    reconnectInitialBackoffMs: read.integer('INGEST_RECONNECT_INITIAL_BACKOFF_MS', 250, {
+      min: 10,
+      max: 60_000,
+    }),
+    reconnectMaxBackoffMs: read.integer('INGEST_RECONNECT_MAX_BACKOFF_MS', 5_000, { min: 10, max: 300_000 }),
     dedupeWindowSeconds: read.integer('INGEST_DEDUPE_WINDOW_SECONDS', 600, { min: 0, max: 86_400 }),
     dedupeMaxEntries: read.integer('INGEST_DEDUPE_MAX_ENTRIES', 100_000, { min: 1, max: 10_000_000 }),
     shutdownTimeoutMs: read.integer('INGEST_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
     logLevel: read.logLevel(),
   };
+  if (config.reconnectMaxBackoffMs < config.reconnectInitialBackoffMs) {
+    read.problems.push(
+      `INGEST_RECONNECT_MAX_BACKOFF_MS: must be at least INGEST_RECONNECT_INITIAL_BACKOFF_MS (${config.reconnectInitialBackoffMs})`,
+    );
+  }
   read.finish();
   return Object.freeze(config);
 }

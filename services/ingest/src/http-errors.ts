@@ -20,12 +20,16 @@ export const INGEST_ERRORS = {
   unknown_source: { status: 404, message: 'No webhook secrets are configured for this source' },
   not_found: { status: 404, message: 'Nothing here: webhooks go to POST /webhooks/okendo[/:source]' },
   method_not_allowed: { status: 405, message: 'Use POST for webhook deliveries' },
-  body_too_large: { status: 413, message: 'The body is larger than the configured limit' },
+  body_too_large: { status: 413, message: 'The body is larger than this endpoint or its topic accepts' },
   unsupported_media_type: { status: 415, message: 'Send the webhook body as application/json' },
   bad_request: { status: 400, message: 'The request is malformed' },
   request_timeout: { status: 408, message: 'The request body did not arrive in time' },
   headers_too_large: { status: 431, message: 'The request headers are larger than the server accepts' },
   kafka_unavailable: { status: 503, message: 'The event could not be stored durably yet: retry later' },
+  kafka_refused: {
+    status: 500,
+    message: 'The broker refused this event: the topic configuration needs an operator; retry later',
+  },
   internal_error: { status: 500, message: 'Unexpected error: the event was not stored, retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

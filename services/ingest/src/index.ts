@@ -2,8 +2,22 @@ export { ConfigError } from '@okendo/common';
 export { buildIngestApp, type IngestAppOptions } from './app.js';
 export { DEFAULT_SOURCE, describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
 export { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
-export { createIdempotentProducer, KafkaPublisher, PublishError } from './publishing/kafka-publisher.js';
+export {
+  createIdempotentProducer,
+  KafkaPublisher,
+  type OutgoingMessage,
+  PublishError,
+  type PublisherClients,
+  type PublisherOptions,
+} from './publishing/kafka-publisher.js';
+export {
+  BodyLimitError,
+  checkBodyLimitFits,
+  ENVELOPE_OVERHEAD_BYTES,
+  soloBatchBytes,
+} from './publishing/message-size.js';
 export { RecentMessageIds } from './publishing/recent-message-ids.js';
+export { publishedTopics } from './publishing/topic-admin.js';
 export { type RoutedDelivery, routeDelivery } from './routing/route-delivery.js';
 export { type RunningIngest, startIngest } from './server.js';
 export { type VerificationResult, verifySignature } from './signature/verify-signature.js';

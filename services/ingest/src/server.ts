@@ -9,6 +9,8 @@ import { ensureTopicsWith } from '@okendo/infra/kafka';
 import { buildIngestApp } from './app.js';
 import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
 import { createIdempotentProducer, KafkaPublisher } from './publishing/kafka-publisher.js';
+import { checkBodyLimitFits } from './publishing/message-size.js';
+import { brokerProbe, publishedTopics, readMaxMessageBytesWith } from './publishing/topic-admin.js';
 
 export interface RunningIngest {
   url: string;
@@ -28,13 +30,27 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
   });
   if (config.ensureTopics)
     await ensureTopicsWith(kafka, { prefix: config.topicPrefix, ...config.topicDurability, logger });
-  const publisher = new KafkaPublisher(() => createIdempotentProducer(kafka), {
-    publishTimeoutMs: config.publishTimeoutMs,
-    maxQueuedMessages: config.maxQueuedMessages,
-    maxBatchMessages: 1_000,
-  });
+  // A body limit some topic cannot take would mean a 503 on every retry of that body: refuse to start.
+  const topics = publishedTopics(config.topicPrefix);
+  const maxMessageBytes = await readMaxMessageBytesWith(kafka, topics);
+  checkBodyLimitFits(config.bodyLimitBytes, maxMessageBytes);
+  const publisher = new KafkaPublisher(
+    { newProducer: () => createIdempotentProducer(kafka), probe: brokerProbe(kafka, topics) },
+    {
+      publishTimeoutMs: config.publishTimeoutMs,
+      maxQueuedMessages: config.maxQueuedMessages,
+      maxBatchMessages: 1_000,
+      // Even all in one partition, a batch stays within the smallest topic's limit.
+      maxBatchBytes: Math.min(...maxMessageBytes.values()),
+      maxMessageBytes,
+      reconnect: {
+        initialBackoffMs: config.reconnectInitialBackoffMs,
+        maxBackoffMs: config.reconnectMaxBackoffMs,
+      },
+    },
+  );
   await publisher.start();
-  const { app } = buildIngestApp({ config, publisher, producerConnected: () => publisher.isConnected });
+  const { app } = buildIngestApp({ config, publisher });
   app.log.info({ config: describeConfig(config) }, 'starting ingest');
   const url = await app.listen({ host: config.host, port: config.port });
   return {
