@@ -1,12 +1,16 @@
 /**
  * One fault scenario end to end: its own Kafka and ClickHouse server (native processes it may kill), the
  * ingest and the sink(s) as processes, signed traffic from the generator, a fault injected mid-traffic and
- * healed, a drain, and a comparison of ClickHouse with the generator's ledger.
+ * healed, a drain, and a comparison of ClickHouse with the generator's ledger (warehouse-checks.ts).
+ *
+ * The ingest runs with its dedupe cache off, so every sender retry and duplicate reaches Kafka and the
+ * warehouse's own deduplication is what the duplicates column measures.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadMigrations } from '@okendo/infra/clickhouse';
 import {
   freePort,
   type LocalClickHouse,
@@ -16,13 +20,15 @@ import {
   stopClickHouseServer,
   stopKafka,
 } from '@okendo/infra/local';
-import { ClickHouseServerWarehouse } from '@okendo/sink';
-import type { DeliveryLedger } from '../traffic/delivery-ledger.js';
-import { planDeliveries } from '../traffic/planned-deliveries.js';
-import { runTraffic } from '../traffic/traffic-generator.js';
+import { ClickHouseServerWarehouse, qualifiedName } from '@okendo/sink';
+import { DeliveryLedger } from '../traffic/delivery-ledger.js';
+import { type PlannedDelivery, planDeliveries } from '../traffic/planned-deliveries.js';
+import { runTraffic, TrafficGate } from '../traffic/traffic-generator.js';
 import { repoRoot } from '../vitest.shared.js';
 import { uniqueName } from './names.js';
+import { plantDifferences } from './plant-differences.js';
 import { type ServiceProcess, startService, stopService } from './service-process.js';
+import { checkWarehouse, type DuplicateCounts, totalDuplicates } from './warehouse-checks.js';
 import { newWebhookSecret } from './webhook-signer.js';
 
 export interface ScenarioContext {
@@ -30,10 +36,19 @@ export interface ScenarioContext {
   clickhouse: LocalClickHouse;
   ingest: ServiceProcess;
   sinks: ServiceProcess[];
+  /** stops and restarts the sender (new deliveries and retries alike) */
+  gate: TrafficGate;
+  /** what the sender has done so far */
+  ledger: DeliveryLedger;
   restartKafka(): Promise<void>;
   restartClickHouse(): Promise<void>;
   restartIngest(): Promise<void>;
+  /** restarts sink `index` with the scenario's base env: a failpoint of the first start is not repeated */
   restartSink(index: number): Promise<void>;
+  /** the ingest's GET /readyz status, or 'network' when it does not answer */
+  ingestReadiness(): Promise<number | 'network'>;
+  /** sink `index`'s consumer lag summed over its partitions, from /metrics (undefined before any is set) */
+  sinkLag(index: number): Promise<number | undefined>;
   log(message: string): void;
 }
 
@@ -44,22 +59,54 @@ export interface ScenarioDefinition {
   fault(context: ScenarioContext, heal: () => void): Promise<void>;
   /** ms after the traffic starts */
   faultAfterMs?: number;
+  /** extra env of sink `index`'s first start only (a failpoint); restarts run without it */
+  firstSinkStartEnv?: (index: number) => Record<string, string>;
+  /** deliveries planted among the planned traffic (e.g. a poison row), sent half-way through */
+  extraDeliveries?: (prefix: string) => PlannedDelivery[];
+  /** runs once every acknowledged message is accounted for; throws when a promise of the scenario is broken */
+  afterDrain?(context: ScenarioContext): Promise<void>;
+  /**
+   * The self-test: the harness creates `events` as a plain MergeTree (same columns) before the sink migrates
+   * (migrations are CREATE TABLE IF NOT EXISTS), so the warehouse cannot deduplicate and the report must show
+   * it; after the drain it also plants a wrong column and an extra child row (plant-differences.ts).
+   */
+  withoutWarehouseDedupe?: boolean;
 }
 
 export interface ScenarioResult {
   scenario: string;
+  /** set when the scenario threw or never finished: the report shows it as failed */
+  error?: string;
+  selfTest?: boolean;
   sent: number;
   acknowledged: number;
   stored: number;
+  /** planted poison deliveries found in dead_letters (acknowledged, accounted for, not lost) */
+  deadLettered: number;
   lost: number;
   duplicates: number;
+  duplicateDetail: DuplicateCounts;
   wrongState: number;
+  mismatches: string[];
   unacknowledged: number;
   answers: Record<string, number>;
   recoverySeconds: number;
+  notes: string[];
 }
 
 const TRAFFIC_RATE = 60;
+const ENTITIES = 150;
+const DRAIN_TIMEOUT_MS = 120_000;
+const resultsDir = join(repoRoot, 'output', 'reliability');
+
+function resultFile(name: string): string {
+  return join(resultsDir, `${name.replace(/\W+/g, '-')}.json`);
+}
+
+async function writeResult(result: Partial<ScenarioResult> & { scenario: string }): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(resultFile(result.scenario), `${JSON.stringify(result, null, 2)}\n`);
+}
 
 async function serviceLogs(dir: string): Promise<string> {
   const parts: string[] = [];
@@ -70,13 +117,67 @@ async function serviceLogs(dir: string): Promise<string> {
   return parts.join('\n');
 }
 
+/** The event log's DDL with a plain MergeTree engine: same columns, no deduplication. */
+async function createEventsWithoutDedupe(warehouse: ClickHouseServerWarehouse, database: string) {
+  const statement = (await loadMigrations())
+    .flatMap((m) => m.statements)
+    .find((s) => /CREATE TABLE IF NOT EXISTS \{database\}\.events \(/.test(s));
+  if (statement === undefined || !statement.includes('ReplacingMergeTree()'))
+    throw new Error('the events migration changed: the self-test cannot plant its MergeTree');
+  await warehouse.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
+  await warehouse.command(
+    statement.replaceAll('{database}', database).replace('ReplacingMergeTree()', 'MergeTree()'),
+  );
+}
+
+async function tableEngine(warehouse: ClickHouseServerWarehouse, database: string, table: string) {
+  const [row] = await warehouse.query<{ engine: string }>(
+    `SELECT engine FROM system.tables WHERE database = '${database}' AND name = '${table}'`,
+  );
+  return row?.engine;
+}
+
+async function distinctIds(warehouse: ClickHouseServerWarehouse, sql: string): Promise<Set<string>> {
+  return new Set((await warehouse.query<{ message_id: string }>(sql)).map((r) => r.message_id));
+}
+
+/** Sums a Prometheus gauge over its series; undefined when no series is exposed yet. */
+function sumGauge(metrics: string, name: string): number | undefined {
+  const values = metrics
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
+}
+
 export async function runScenario(definition: ScenarioDefinition): Promise<ScenarioResult> {
+  // Written first, so a scenario that hangs past its test timeout still shows in the report as failed.
+  await writeResult({
+    scenario: definition.name,
+    selfTest: definition.withoutWarehouseDedupe === true,
+    error: 'did not finish (test timeout or crash)',
+  });
+  try {
+    return await run(definition);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await writeResult({
+      scenario: definition.name,
+      selfTest: definition.withoutWarehouseDedupe === true,
+      error: message.split('\n')[0] ?? message,
+    });
+    throw error;
+  }
+}
+
+async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const dir = await mkdtemp(join(tmpdir(), 'okendo-fault-'));
   const prefix = uniqueName('f').replaceAll('_', '-');
   const database = uniqueName('okendo_fault');
   const secret = newWebhookSecret();
   let kafka = await startKafka();
   let clickhouse = await startClickHouseServer();
+  const warehouse = new ClickHouseServerWarehouse({ url: clickhouse.url });
   const ingestPort = await freePort();
   const sinkPorts = await Promise.all(Array.from({ length: definition.sinks ?? 1 }, () => freePort()));
   const common = {
@@ -99,50 +200,81 @@ export async function runScenario(definition: ScenarioDefinition): Promise<Scena
     OKENDO_WEBHOOK_SECRETS: secret,
     INGEST_PORT: String(ingestPort),
     INGEST_PUBLISH_TIMEOUT_MS: '3000',
+    // Sender retries and duplicates must reach the warehouse: its dedupe is what is under test.
+    INGEST_DEDUPE_WINDOW_SECONDS: '0',
   };
-  const startSink = (i: number) =>
-    startService('sink', sinkEnv(i), {
-      port: sinkPorts[i] ?? 0,
-      logFile: join(dir, `sink-${i}.log`),
-      name: `sink-${i}`,
-    });
+  const startSink = (i: number, extra: Record<string, string> = {}) =>
+    startService(
+      'sink',
+      { ...sinkEnv(i), ...extra },
+      { port: sinkPorts[i] ?? 0, logFile: join(dir, `sink-${i}.log`), name: `sink-${i}` },
+    );
   const startIngest = () =>
     startService('ingest', ingestEnv, { port: ingestPort, logFile: join(dir, 'ingest.log') });
 
   const notes: string[] = [];
-  const context: ScenarioContext = {
-    kafka,
-    clickhouse,
-    ingest: await startIngest(),
-    sinks: [],
-    restartKafka: async () => {
-      kafka = await startKafka({ reuse: kafka });
-      context.kafka = kafka;
-    },
-    restartClickHouse: async () => {
-      clickhouse = await startClickHouseServer({ reuse: clickhouse });
-      context.clickhouse = clickhouse;
-    },
-    restartIngest: async () => {
-      context.ingest = await startIngest();
-    },
-    restartSink: async (i) => {
-      context.sinks[i] = await startSink(i);
-    },
-    log: (message) => notes.push(message),
-  };
-  for (let i = 0; i < sinkPorts.length; i++) context.sinks.push(await startSink(i));
-
-  const warehouse = new ClickHouseServerWarehouse({ url: clickhouse.url });
+  const ledger = new DeliveryLedger();
+  const gate = new TrafficGate();
+  const services: ServiceProcess[] = [];
   let keepLogs = false;
   try {
+    if (definition.withoutWarehouseDedupe) await createEventsWithoutDedupe(warehouse, database);
+    const ingest = await startIngest();
+    services.push(ingest);
+    const context: ScenarioContext = {
+      kafka,
+      clickhouse,
+      ingest,
+      sinks: [],
+      gate,
+      ledger,
+      restartKafka: async () => {
+        kafka = await startKafka({ reuse: kafka });
+        context.kafka = kafka;
+      },
+      restartClickHouse: async () => {
+        clickhouse = await startClickHouseServer({ reuse: clickhouse });
+        context.clickhouse = clickhouse;
+      },
+      restartIngest: async () => {
+        context.ingest = await startIngest();
+        services.push(context.ingest);
+      },
+      restartSink: async (i) => {
+        const sink = await startSink(i);
+        context.sinks[i] = sink;
+        services.push(sink);
+      },
+      ingestReadiness: async () => {
+        try {
+          const response = await fetch(`http://127.0.0.1:${ingestPort}/readyz`);
+          await response.arrayBuffer();
+          return response.status;
+        } catch {
+          return 'network';
+        }
+      },
+      sinkLag: async (i) => {
+        const response = await fetch(`http://127.0.0.1:${sinkPorts[i]}/metrics`);
+        return sumGauge(await response.text(), 'sink_consumer_lag_messages');
+      },
+      log: (message) => notes.push(message),
+    };
+    for (let i = 0; i < sinkPorts.length; i++) {
+      const sink = await startSink(i, definition.firstSinkStartEnv?.(i));
+      context.sinks.push(sink);
+      services.push(sink);
+    }
+
     const deliveries = planDeliveries({
       prefix,
-      entities: 150,
+      entities: ENTITIES,
       maxVersionsPerEntity: 5,
       deleteRatio: 0.15,
       seed: 7,
     });
+    const planted = definition.extraDeliveries?.(prefix) ?? [];
+    deliveries.splice(Math.floor(deliveries.length / 2), 0, ...planted);
     let healedAt = 0;
     const traffic = runTraffic({
       url: `http://127.0.0.1:${ingestPort}/webhooks/okendo`,
@@ -153,28 +285,38 @@ export async function runScenario(definition: ScenarioDefinition): Promise<Scena
       duplicateRatio: 0.05,
       requestTimeoutMs: 10_000,
       seed: 11,
+      ledger,
+      gate,
     });
     await sleep(definition.faultAfterMs ?? 3_000);
     await definition.fault(context, () => {
       healedAt = Date.now();
     });
     healedAt ||= Date.now();
-    const ledger: DeliveryLedger = await traffic;
+    gate.resume();
+    await traffic;
 
-    // Drain: until every acknowledged message id is in the event log (or the time is up).
-    const acked = ledger.acknowledged.size;
+    // Drain: until every acknowledged message is in the event log, or in dead_letters when it was planted
+    // there (or the time is up).
+    const storable = ledger.storable();
+    const toDeadLetter = ledger.expectedDeadLetters();
     let storedIds = new Set<string>();
-    const missing = () => [...ledger.acknowledged.keys()].filter((id) => !storedIds.has(id)).length;
-    const deadline = Date.now() + 120_000;
+    let deadLetterIds = new Set<string>();
+    const missing = () =>
+      storable.filter((d) => !storedIds.has(d.messageId)).length +
+      toDeadLetter.filter((d) => !deadLetterIds.has(d.messageId)).length;
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < deadline) {
       try {
-        storedIds = new Set(
-          (
-            await warehouse.query<{ message_id: string }>(
-              `SELECT DISTINCT message_id FROM ${database}.events WHERE message_id LIKE 'msg_${prefix}-%'`,
-            )
-          ).map((r) => r.message_id),
+        storedIds = await distinctIds(
+          warehouse,
+          `SELECT DISTINCT message_id FROM ${qualifiedName(database, 'events')} WHERE message_id LIKE 'msg_${prefix}-%'`,
         );
+        if (toDeadLetter.length > 0)
+          deadLetterIds = await distinctIds(
+            warehouse,
+            `SELECT DISTINCT message_id FROM ${qualifiedName(database, 'dead_letters')}`,
+          );
         if (missing() === 0) break;
       } catch {
         // the database may not exist yet, or ClickHouse is still coming back
@@ -185,57 +327,60 @@ export async function runScenario(definition: ScenarioDefinition): Promise<Scena
     // The event log is written last in each flush: once every event is there, so is its state. A last pass
     // lets redelivered (not-acknowledged-but-stored) versions settle too.
     await sleep(1_000);
-
     const lost = missing();
+    await definition.afterDrain?.(context);
 
-    let duplicates = 0;
-    let wrongState = 0;
-    const expected = ledger.expectedState();
-    for (const table of new Set(expected.map((e) => e.table))) {
-      const idColumn = expected.find((e) => e.table === table)?.idColumn ?? '';
-      const rows = await warehouse.query<{ id: string; sequence_number: string }>(
-        `SELECT ${idColumn} AS id, sequence_number FROM ${database}.${table}_current WHERE ${idColumn} LIKE '${prefix}-%'`,
-      );
-      const seen = new Map<string, string>();
-      for (const row of rows) {
-        if (seen.has(row.id)) duplicates++;
-        seen.set(row.id, row.sequence_number);
-      }
-      for (const entity of expected.filter((e) => e.table === table)) {
-        const actual = seen.get(entity.entityId);
-        const ok = entity.deleted ? actual === undefined : actual === entity.sequenceNumber.toString();
-        if (!ok) wrongState++;
-      }
+    if (definition.withoutWarehouseDedupe) {
+      const engine = await tableEngine(warehouse, database, 'events');
+      if (engine !== 'MergeTree')
+        throw new Error(`self-test: events is ${engine}, not the planted MergeTree`);
+      notes.push('events was a plain MergeTree (warehouse dedupe off)');
+      const planted = await plantDifferences(warehouse, database, ledger.expectedState());
+      notes.push(`planted: another title on ${planted.retitled}, an extra tag on ${planted.extraTag}`);
     }
+    const check = await checkWarehouse(warehouse, database, ledger.expectedState());
+    notes.push(
+      `view groups compared: ${Object.entries(check.viewGroups)
+        .map(([view, n]) => `${view} ${n}`)
+        .join(', ')}`,
+    );
     const result: ScenarioResult = {
       scenario: definition.name,
+      selfTest: definition.withoutWarehouseDedupe === true,
       sent: ledger.attempts,
-      acknowledged: acked,
+      acknowledged: ledger.acknowledged.size,
       stored: storedIds.size,
+      deadLettered: toDeadLetter.filter((d) => deadLetterIds.has(d.messageId)).length,
       lost,
-      duplicates,
-      wrongState,
+      duplicates: totalDuplicates(check.duplicates),
+      duplicateDetail: check.duplicates,
+      wrongState: check.wrongState,
+      mismatches: check.mismatches,
       unacknowledged: ledger.unacknowledged.size,
       answers: Object.fromEntries(ledger.answers),
       recoverySeconds,
+      notes,
     };
-    await mkdir(join(repoRoot, 'output', 'reliability'), { recursive: true });
-    await writeFile(
-      join(repoRoot, 'output', 'reliability', `${definition.name.replace(/\W+/g, '-')}.json`),
-      `${JSON.stringify({ ...result, notes }, null, 2)}\n`,
-    );
-    if (lost > 0 || duplicates > 0 || wrongState > 0 || result.unacknowledged > 0) {
+    await writeResult(result);
+    const broken = lost > 0 || result.duplicates > 0 || result.wrongState > 0 || result.unacknowledged > 0;
+    if (broken && !result.selfTest) {
       keepLogs = true;
       console.error(
         `${definition.name}: ${JSON.stringify(result)}\nlogs kept in ${dir}\n${await serviceLogs(dir)}`,
       );
     }
     return result;
+  } catch (error) {
+    keepLogs = true;
+    console.error(`${definition.name} threw; logs kept in ${dir}\n${await serviceLogs(dir)}`);
+    throw error;
   } finally {
+    gate.resume();
     await warehouse.close();
-    await Promise.all([context.ingest, ...context.sinks].map((s) => stopService(s, 'SIGTERM')));
-    await stopKafka(kafka, { graceMs: 10_000 });
-    await stopClickHouseServer(clickhouse);
+    // Everything was checked: nothing of this scenario needs a graceful stop, and SIGKILL saves the grace periods.
+    await Promise.all(services.map((s) => stopService(s, 'SIGKILL')));
+    await stopKafka(kafka, { kill: true });
+    await stopClickHouseServer(clickhouse, { kill: true });
     if (!keepLogs) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,8 @@ export interface ExpectedEntity {
   entityId: string;
   sequenceNumber: bigint;
   deleted: boolean;
+  /** the acknowledged delivery of that version: its body is what the state and child rows must show */
+  delivery: PlannedDelivery;
 }
 
 export class DeliveryLedger {
@@ -31,10 +33,23 @@ export class DeliveryLedger {
     }
   }
 
-  /** Per entity, the highest acknowledged version: what its _current row must show (or its absence). */
+  /** Acknowledged deliveries the warehouse must store as events (not the ones meant to be dead-lettered). */
+  storable(): PlannedDelivery[] {
+    return [...this.acknowledged.values()].filter((d) => d.expect !== 'dead-letter');
+  }
+
+  /** Acknowledged deliveries the sink must dead-letter (poison rows planted by a scenario). */
+  expectedDeadLetters(): PlannedDelivery[] {
+    return [...this.acknowledged.values()].filter((d) => d.expect === 'dead-letter');
+  }
+
+  /**
+   * Per entity, the highest acknowledged version: what its _current row must show (or its absence).
+   * Entities planted to be dead-lettered are left out: they have no state to check.
+   */
   expectedState(): ExpectedEntity[] {
     const latest = new Map<string, ExpectedEntity>();
-    for (const d of this.acknowledged.values()) {
+    for (const d of this.storable()) {
       const key = `${d.table}\u0000${d.entityId}`;
       const current = latest.get(key);
       if (current === undefined || d.sequenceNumber > current.sequenceNumber) {
@@ -44,6 +59,7 @@ export class DeliveryLedger {
           entityId: d.entityId,
           sequenceNumber: d.sequenceNumber,
           deleted: d.topic === 'delete',
+          delivery: d,
         });
       }
     }

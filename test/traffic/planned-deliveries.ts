@@ -15,6 +15,8 @@ export interface PlannedDelivery {
   entityId: string;
   sequenceNumber: bigint;
   topic: 'create' | 'update' | 'delete';
+  /** set on a delivery planted to be refused by ClickHouse: it must end in dead_letters, not in events */
+  expect?: 'dead-letter';
 }
 
 export interface PlanOptions {

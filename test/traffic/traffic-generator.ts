@@ -27,6 +27,55 @@ export interface TrafficOptions {
   requestTimeoutMs?: number;
   seed: number;
   ledger?: DeliveryLedger;
+  /** lets a scenario stop all sending (new deliveries and retries alike) for a while */
+  gate?: TrafficGate;
+}
+
+/**
+ * Pauses the sender: while paused no request starts, and `pause()` resolves once the requests already on the
+ * wire have ended, so a scenario can prove something happens with no webhook traffic at all.
+ */
+export class TrafficGate {
+  private opened: Promise<void> = Promise.resolve();
+  private open: (() => void) | undefined;
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
+  /** time spent paused, so the sending schedule resumes where it stopped instead of bursting */
+  pausedMs = 0;
+  private pausedAt = 0;
+
+  async pause(): Promise<void> {
+    if (this.open === undefined) {
+      this.pausedAt = Date.now();
+      this.opened = new Promise((resolve) => {
+        this.open = resolve;
+      });
+    }
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  resume(): void {
+    if (this.open === undefined) return;
+    this.pausedMs += Date.now() - this.pausedAt;
+    this.open();
+    this.open = undefined;
+  }
+
+  async whenOpen(): Promise<void> {
+    while (this.open !== undefined) await this.opened;
+  }
+
+  /** Runs one request once the gate is open, counting it as on the wire meanwhile. */
+  async send<T>(request: () => Promise<T>): Promise<T> {
+    await this.whenOpen();
+    this.inFlight++;
+    try {
+      return await request();
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
 }
 
 function shuffleWithinWindows<T>(items: readonly T[], window: number, next: () => number): T[] {
@@ -51,8 +100,8 @@ export async function runTraffic(options: TrafficOptions): Promise<DeliveryLedge
   const url = typeof options.url === 'string' ? () => options.url as string : options.url;
   const order = shuffleWithinWindows(options.deliveries, Math.max(1, options.outOfOrderWindow), next);
 
-  const attempt = async (delivery: PlannedDelivery): Promise<boolean> => {
-    let status: number | 'network';
+  const gate = options.gate ?? new TrafficGate();
+  const post = async (delivery: PlannedDelivery): Promise<number | 'network'> => {
     try {
       const response = await fetch(url(), {
         method: 'POST',
@@ -61,10 +110,15 @@ export async function runTraffic(options: TrafficOptions): Promise<DeliveryLedge
         signal: AbortSignal.timeout(options.requestTimeoutMs ?? 15_000),
       });
       await response.arrayBuffer();
-      status = response.status;
+      return response.status;
     } catch {
-      status = 'network';
+      // no answer (refused, reset, timed out): the sender retries it like a 5xx
+      return 'network';
     }
+  };
+
+  const attempt = async (delivery: PlannedDelivery): Promise<boolean> => {
+    const status = await gate.send(() => post(delivery));
     ledger.recordAttempt(delivery, status);
     return typeof status === 'number' && status >= 200 && status < 300;
   };
@@ -82,8 +136,9 @@ export async function runTraffic(options: TrafficOptions): Promise<DeliveryLedge
   const started = Date.now();
   const inFlight: Promise<void>[] = [];
   for (const [i, delivery] of order.entries()) {
+    await gate.whenOpen();
     const due = started + (i * 1_000) / options.ratePerSecond;
-    const wait = due - Date.now();
+    const wait = due + gate.pausedMs - Date.now();
     if (wait > 0) await sleep(wait);
     inFlight.push(deliver(delivery, next() < options.duplicateRatio));
   }
