@@ -83,7 +83,7 @@ export async function migrate(
   const all = migrations ?? (await loadMigrations());
   await db.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
   await db.command(
-    `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree() ORDER BY version`,
+    `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = MergeTree() ORDER BY version`,
   );
   const rows = await db.query<{ version: number; checksum: string }>(
     `SELECT DISTINCT version, checksum FROM ${database}.schema_migrations`,

@@ -22,6 +22,9 @@ export interface StartClickHouseOptions {
   readyTimeoutMs?: number;
   /** Reuse a data dir and ports (restart after a stop, as fault tests do); a fresh temp dir otherwise. */
   reuse?: Pick<LocalClickHouse, 'dir' | 'httpPort' | 'tcpPort'>;
+  /** The server's time zone (an IANA name such as `Asia/Kolkata`); UTC by default. Tests use a non-UTC one
+   * to prove that nothing in the model depends on it. */
+  timezone?: string;
 }
 
 /**
@@ -41,7 +44,7 @@ async function serverCommand(): Promise<{ command: string; args: string[] }> {
   );
 }
 
-function configXml(dir: string, httpPort: number, tcpPort: number): string {
+function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string): string {
   // <yandex> is the root element 18.16 requires; newer servers still accept it.
   return `<?xml version="1.0"?>
 <yandex>
@@ -65,7 +68,7 @@ function configXml(dir: string, httpPort: number, tcpPort: number): string {
   <max_concurrent_queries>100</max_concurrent_queries>
   <mark_cache_size>268435456</mark_cache_size>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
-  <timezone>UTC</timezone>
+  <timezone>${timezone}</timezone>
   <!-- The Kafka table engine (used as a benchmark peer) reads a new group's topics from the start. -->
   <kafka>
     <auto_offset_reset>smallest</auto_offset_reset>
@@ -115,8 +118,11 @@ export async function startClickHouseServer(options: StartClickHouseOptions = {}
   for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) {
     await mkdir(join(dir, sub), { recursive: true });
   }
+  const timezone = options.timezone ?? 'UTC';
+  // Goes into XML unescaped: accept IANA names only.
+  if (!/^[A-Za-z0-9_+\-/]+$/.test(timezone)) throw new Error(`invalid time zone ${JSON.stringify(timezone)}`);
   const configFile = join(dir, 'config.xml');
-  await writeFile(configFile, configXml(dir, httpPort, tcpPort));
+  await writeFile(configFile, configXml(dir, httpPort, tcpPort, timezone));
   await writeFile(join(dir, 'users.xml'), usersXml);
   const child = spawnDaemon({
     command,

@@ -4,7 +4,7 @@ export { type BatchPlan, planBatch } from './batch/plan-batch.js';
 export { writeRows } from './batch/write-plan.js';
 export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
 export { mapResource } from './mapping/map-resource.js';
-export { toDateTime } from './mapping/rows.js';
+export { DateTimeRangeError, MAX_DATETIME_SECONDS, toDateTime } from './mapping/rows.js';
 export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
 export { MappingError } from './mapping/wire-object.js';
 export { type RunningSink, startSink } from './server.js';

@@ -1,15 +1,44 @@
 /**
  * Turns a normalised record into ClickHouse rows under the portable rules of design.md: 64-bit integers as
- * strings, booleans as 0/1, DateTime as `YYYY-MM-DD hh:mm:ss` UTC. One state row per record, plus one row per
- * array item in its child table, each carrying the parent id, sequence_number and position.
+ * strings, booleans as 0/1, DateTime as epoch seconds. One state row per record, plus one row per array item
+ * in its child table, each carrying the parent id, sequence_number and position.
  */
 import type { ColumnSpec, TableLayout } from './table-layout.js';
 
 export type Row = Record<string, unknown>;
 
-/** epoch milliseconds -> `YYYY-MM-DD hh:mm:ss` (UTC), the DateTime text both engines accept. */
-export function toDateTime(epochMs: number | bigint): string {
-  return new Date(Number(epochMs)).toISOString().slice(0, 19).replace('T', ' ');
+/** ClickHouse DateTime is a UInt32 of seconds on 18.16 and 26.x alike: 1970-01-01 .. 2106-02-07 06:28:15 UTC. */
+export const MAX_DATETIME_SECONDS = 4_294_967_295;
+
+/**
+ * A time that ClickHouse DateTime cannot hold. Never retriable: the same input always fails. The sink's callers
+ * turn it into a dead letter (or clamp) rather than letting one envelope stop the batch.
+ */
+export class DateTimeRangeError extends Error {
+  readonly code = 'datetime_out_of_range';
+  readonly retriable = false;
+
+  constructor(readonly epochMs: number | bigint) {
+    super(
+      `time ${String(epochMs)} ms is outside what ClickHouse DateTime holds (1970-01-01 .. 2106-02-07 UTC)`,
+    );
+    this.name = 'DateTimeRangeError';
+  }
+}
+
+/**
+ * epoch milliseconds -> epoch seconds (truncated), the DateTime value both engines read as the same instant
+ * whatever the server's or the process's time zone (text such as `2025-01-01 00:00:00` is read in the
+ * server's zone). Throws DateTimeRangeError outside 1970-01-01 .. 2106-02-07 UTC: chDB silently clamps such a
+ * value, so it must never reach an insert.
+ */
+export function toDateTime(epochMs: number | bigint): number {
+  // Exact for every in-range bigint (far below 2^53); a huge one becomes a huge number or Infinity.
+  const ms = Number(epochMs);
+  if (!Number.isFinite(ms) || ms < 0 || ms >= (MAX_DATETIME_SECONDS + 1) * 1_000) {
+    throw new DateTimeRangeError(epochMs);
+  }
+  return Math.floor(ms / 1_000);
 }
 
 function cell(spec: ColumnSpec, value: unknown): unknown {
