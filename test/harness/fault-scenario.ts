@@ -47,8 +47,11 @@ export interface ScenarioContext {
   restartSink(index: number): Promise<void>;
   /** the ingest's GET /readyz status, or 'network' when it does not answer */
   ingestReadiness(): Promise<number | 'network'>;
-  /** sink `index`'s consumer lag summed over its partitions, from /metrics (undefined before any is set) */
-  sinkLag(index: number): Promise<number | undefined>;
+  /** a gauge of sink `index`'s /metrics summed over its series (undefined before any is set) */
+  sinkMetric(index: number, name: string): Promise<number | undefined>;
+  /** the scenario's database on its ClickHouse server */
+  warehouse: ClickHouseServerWarehouse;
+  database: string;
   log(message: string): void;
 }
 
@@ -80,6 +83,7 @@ export interface ScenarioResult {
   selfTest?: boolean;
   sent: number;
   acknowledged: number;
+  /** acknowledged messages found in events (planted poison excluded) */
   stored: number;
   /** planted poison deliveries found in dead_letters (acknowledged, accounted for, not lost) */
   deadLettered: number;
@@ -254,10 +258,12 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
           return 'network';
         }
       },
-      sinkLag: async (i) => {
+      sinkMetric: async (i, name) => {
         const response = await fetch(`http://127.0.0.1:${sinkPorts[i]}/metrics`);
-        return sumGauge(await response.text(), 'sink_consumer_lag_messages');
+        return sumGauge(await response.text(), name);
       },
+      warehouse,
+      database,
       log: (message) => notes.push(message),
     };
     for (let i = 0; i < sinkPorts.length; i++) {
@@ -349,7 +355,7 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
       selfTest: definition.withoutWarehouseDedupe === true,
       sent: ledger.attempts,
       acknowledged: ledger.acknowledged.size,
-      stored: storedIds.size,
+      stored: storable.filter((d) => storedIds.has(d.messageId)).length,
       deadLettered: toDeadLetter.filter((d) => deadLetterIds.has(d.messageId)).length,
       lost,
       duplicates: totalDuplicates(check.duplicates),

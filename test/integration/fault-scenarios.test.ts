@@ -16,6 +16,8 @@ import {
 import { titleWithSkipReason } from '../harness/infra.js';
 import { nativeToolchainMissing } from '../harness/native-toolchain.js';
 import { type ServiceProcess, stopService } from '../harness/service-process.js';
+import { plantedPoison } from '../traffic/planned-deliveries.js';
+import { POISON_ERROR } from '../traffic/poison-delivery.js';
 
 // Each scenario starts and kills its own native Kafka and ClickHouse, wherever the run's shared ones come from
 // (explicit KAFKA_BROKERS / CLICKHOUSE_URL included). Without the native toolchain they cannot run: skipped with
@@ -101,6 +103,33 @@ const scenarios: ScenarioDefinition[] = [
   failpointKill('f2. sink killed after the event-log insert (failpoint)', 'after-event-log-insert'),
   failpointKill('f3. sink killed before the offset commit (failpoint)', 'before-commit'),
   {
+    name: 'g. poison insert: one row ClickHouse refuses among normal traffic',
+    extraDeliveries: (prefix) => [plantedPoison(prefix)],
+    fault: async (_ctx, heal) => heal(),
+    afterDrain: async (ctx) => {
+      // The rest landed (the drain); the sink did not stall: lag back to 0, not paused, flushing again.
+      await waitUntil(
+        'sink lag back to 0',
+        async () => (await ctx.sinkMetric(0, 'sink_consumer_lag_messages')) === 0,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 250,
+        },
+      );
+      const paused = await ctx.sinkMetric(0, 'sink_paused');
+      const lastFlush = (await ctx.sinkMetric(0, 'sink_last_flush_success_timestamp_seconds')) ?? 0;
+      const [letter] = await ctx.warehouse.query<{ error: string }>(
+        `SELECT error FROM ${ctx.database}.dead_letters WHERE message_id LIKE '%-poison-0_0'`,
+      );
+      if (paused !== 0) throw new Error(`sink_paused is ${paused} after the poison row`);
+      if (letter === undefined || !POISON_ERROR.test(letter.error))
+        throw new Error('the poison row is not dead-lettered with the ClickHouse error');
+      ctx.log(
+        `lag 0; last successful flush ${Math.max(0, Date.now() / 1000 - lastFlush).toFixed(1)} s before the check; dead letter with ClickHouse code 25`,
+      );
+    },
+  },
+  {
     name: 'h. readiness after a broker blip, with no traffic',
     fault: async (ctx, heal) => {
       await stopKafka(ctx.kafka, { kill: true, keepData: true });
@@ -171,6 +200,7 @@ describe.skipIf(skipReason !== undefined && !required)(
       async (scenario) => {
         const result = await runScenario(scenario);
         expectPromiseKept(result);
+        if (scenario.extraDeliveries !== undefined) expect(result.deadLettered).toBe(1);
         if (scenario.firstSinkStartEnv !== undefined)
           expect(result.notes.some((n) => n.startsWith('sink exited with SIGKILL'))).toBe(true);
       },

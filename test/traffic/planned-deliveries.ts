@@ -5,6 +5,7 @@
  */
 import { FIXTURES, RESOURCE_TYPES, type ResourceType, type WebhookFixture } from '@okendo/schemas';
 import { TABLE_LAYOUTS } from '@okendo/sink';
+import { poisonBody } from './poison-delivery.js';
 
 export interface PlannedDelivery {
   messageId: string;
@@ -96,4 +97,25 @@ export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
     }
   }
   return deliveries;
+}
+
+/**
+ * One delivery ClickHouse permanently refuses (test/traffic/poison-delivery.ts): a review of its own, so
+ * nothing else depends on it; it must end in dead_letters, never stall the deliveries around it.
+ */
+export function plantedPoison(prefix: string): PlannedDelivery {
+  const entityId = `${prefix}-poison-0`;
+  const sequenceNumber = 1_000_000_000n;
+  const layout = TABLE_LAYOUTS.review;
+  return {
+    messageId: `msg_${entityId}_0`,
+    body: poisonBody(reidentify(template('review', 'create'), entityId, sequenceNumber), 'review'),
+    resourceType: 'review',
+    table: layout.table,
+    idColumn: layout.idColumn,
+    entityId,
+    sequenceNumber,
+    topic: 'create',
+    expect: 'dead-letter',
+  };
 }
