@@ -1,8 +1,12 @@
 export { BatchAccumulator } from './batch/batch-accumulator.js';
 export type { ConsumedMessage } from './batch/consumed-message.js';
-export { type BatchPlan, planBatch } from './batch/plan-batch.js';
-export { writeRows } from './batch/write-plan.js';
+export { fitDeadLetter } from './batch/fit-dead-letter.js';
+export { classifyInsertError, describeInsertError, type InsertErrorClass } from './batch/insert-errors.js';
+export { isolateRejectedRows, type RejectedRow } from './batch/isolate-rejected-rows.js';
+export { type BatchPlan, deadLetterRow, newDeadLetter, planBatch } from './batch/plan-batch.js';
+export { type BlockedWrite, writeRows } from './batch/write-plan.js';
 export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
+export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';
 export { mapResource } from './mapping/map-resource.js';
 export { DateTimeRangeError, MAX_DATETIME_SECONDS, toDateTime } from './mapping/rows.js';
 export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
