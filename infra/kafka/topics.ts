@@ -3,6 +3,7 @@
  * could not route) and `dead_letter` (events the sink could not map). Created by an admin step before the
  * ingest serves, never by broker auto-create.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
 import { type Admin, ConfigResourceTypes, type ITopicConfig, type Kafka } from 'kafkajs';
 
@@ -90,6 +91,32 @@ export interface EnsureTopicsReport {
 
 const MIN_ISR = 'min.insync.replicas';
 
+/**
+ * Waits until every partition of the topics has a leader. kafkajs' own wait (createTopics waitForLeaders)
+ * gives up when the broker answering has not yet learnt of a topic just created ("does not host this
+ * topic-partition": KRaft spreads metadata asynchronously), so it would fail a start-up for nothing.
+ */
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const waiting = metadata.topics.filter(
+        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+      );
+      if (metadata.topics.length === topics.length && waiting.length === 0) return;
+      last = `no leader yet for ${waiting.map((t) => t.name).join(', ') || 'some topics'}`;
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true) throw error;
+      last = (error as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics created but without leaders after ${timeoutMs} ms (${last})`);
+    await sleep(100);
+  }
+}
+
 /** min.insync.replicas in effect per topic (the topic's own or the broker default). */
 async function minInsyncReplicasOf(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   if (topics.length === 0) return new Map();
@@ -153,7 +180,11 @@ export async function ensureTopics(admin: Admin, options: EnsureTopicsOptions): 
     }));
   if (missing.length > 0) {
     // Another instance may create the same topics at the same moment; "already exists" is success here.
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await waitForLeaders(
+      admin,
+      missing.map((t) => t.topic),
+    );
   }
   const existingNames = wanted.filter(({ name }) => present.has(name)).map(({ name }) => name);
   const metadata =

@@ -7,7 +7,16 @@ export {
   stopClickHouseServer,
 } from './clickhouse-server.js';
 export { findExecutable } from './commands.js';
-export { type LocalKafka, resolveKafkaClasspath, startKafka, stopKafka, waitForKafka } from './kafka.js';
+export {
+  type KafkaSaslSslListener,
+  type KafkaSaslUser,
+  keytoolBinary,
+  type LocalKafka,
+  resolveKafkaClasspath,
+  startKafka,
+  stopKafka,
+  waitForKafka,
+} from './kafka.js';
 export { freePort } from './ports.js';
 export { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
 export { type InfraState, readState, writeState } from './state.js';

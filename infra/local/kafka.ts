@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { execFileAsync, findExecutable, localAsset } from './commands.js';
 import { freePort } from './ports.js';
@@ -20,7 +20,24 @@ export interface LocalKafka {
   dir: string;
   brokerPort: number;
   controllerPort: number;
+  /** The SASL_SSL listener, when started with `saslSsl`. */
+  saslSslBrokers?: string;
+  saslSslPort?: number;
   startupMs: number;
+}
+
+/** A user the SASL_SSL listener accepts: SCRAM credentials are written at format time, PLAIN ones in JAAS. */
+export interface KafkaSaslUser {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+
+/** An extra SASL_SSL listener (TLS with the broker's key from a PKCS12 keystore, then SASL). */
+export interface KafkaSaslSslListener {
+  keystoreFile: string;
+  keystorePassword: string;
+  users: readonly KafkaSaslUser[];
 }
 
 export interface StartKafkaOptions {
@@ -29,7 +46,9 @@ export interface StartKafkaOptions {
   detached?: boolean;
   readyTimeoutMs?: number;
   /** Restart a stopped broker on its old data dir and ports (fault tests); a fresh temp dir otherwise. */
-  reuse?: Pick<LocalKafka, 'dir' | 'brokerPort' | 'controllerPort'>;
+  reuse?: Pick<LocalKafka, 'dir' | 'brokerPort' | 'controllerPort' | 'saslSslPort'>;
+  /** Also listen with SASL_SSL (the PLAINTEXT listener stays, for the broker itself and readiness). */
+  saslSsl?: KafkaSaslSslListener;
 }
 
 function cacheDir(): string {
@@ -86,6 +105,20 @@ async function javaBinary(): Promise<string> {
   return java;
 }
 
+/** The JDK's keytool: from JAVA_HOME, PATH, or next to the real java binary (PATH often holds only java). */
+export async function keytoolBinary(): Promise<string> {
+  const fromHome = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'keytool') : undefined;
+  if (fromHome !== undefined && existsSync(fromHome)) return fromHome;
+  const onPath = await findExecutable('keytool');
+  if (onPath !== undefined) return onPath;
+  const java = await javaBinary();
+  const sibling = join(dirname(await realpath(java)), 'keytool');
+  if (existsSync(sibling)) return sibling;
+  throw new Error(
+    `keytool is not on PATH nor next to ${java}: it comes with the JDK (apt-get install openjdk-17-jre-headless)`,
+  );
+}
+
 /** A KRaft cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints them. */
 function newClusterId(): string {
   for (;;) {
@@ -94,16 +127,56 @@ function newClusterId(): string {
   }
 }
 
-function serverProperties(dir: string, brokerPort: number, controllerPort: number): string {
+// Local test users only: names and passwords free of the characters JAAS, properties and StorageTool parse.
+const SAFE_CREDENTIAL = /^[A-Za-z0-9._~-]+$/;
+
+function checkUsers(users: readonly KafkaSaslUser[]): void {
+  for (const user of users) {
+    if (!SAFE_CREDENTIAL.test(user.username) || !SAFE_CREDENTIAL.test(user.password))
+      throw new Error(`SASL user ${JSON.stringify(user.username)}: use letters, digits and ._~- only`);
+  }
+}
+
+function saslSslProperties(listener: KafkaSaslSslListener): string[] {
+  const plainUsers = listener.users.filter((u) => u.mechanism === 'PLAIN');
+  const mechanisms = [...new Set(listener.users.map((u) => u.mechanism))];
+  const lines = [
+    `listener.name.sasl_ssl.sasl.enabled.mechanisms=${mechanisms.join(',')}`,
+    `ssl.keystore.type=PKCS12`,
+    `ssl.keystore.location=${listener.keystoreFile}`,
+    `ssl.keystore.password=${listener.keystorePassword}`,
+  ];
+  if (plainUsers.length > 0) {
+    const users = plainUsers.map((u) => `user_${u.username}="${u.password}"`).join(' ');
+    lines.push(
+      `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`,
+    );
+  }
+  for (const mechanism of mechanisms.filter((m) => m !== 'PLAIN')) {
+    lines.push(
+      `listener.name.sasl_ssl.${mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    );
+  }
+  return lines;
+}
+
+function serverProperties(
+  dir: string,
+  brokerPort: number,
+  controllerPort: number,
+  sasl?: { port: number; listener: KafkaSaslSslListener },
+): string {
+  const saslListener = sasl === undefined ? '' : `,SASL_SSL://127.0.0.1:${sasl.port}`;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}${saslListener}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}${saslListener}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl === undefined ? '' : ',SASL_SSL:SASL_SSL'}`,
+    ...(sasl === undefined ? [] : saslSslProperties(sasl.listener)),
     `log.dirs=${join(dir, 'data')}`,
     // Topics are created explicitly by an admin step (infra/ declares them), never on first use.
     'auto.create.topics.enable=false',
@@ -134,8 +207,15 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
   const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), 'okendo-kafka-')));
   const brokerPort = reuse?.brokerPort ?? (await freePort());
   const controllerPort = reuse?.controllerPort ?? (await freePort());
+  const saslSslPort = options.saslSsl === undefined ? undefined : (reuse?.saslSslPort ?? (await freePort()));
+  if (options.saslSsl !== undefined) checkUsers(options.saslSsl.users);
+  const sasl =
+    options.saslSsl === undefined || saslSslPort === undefined
+      ? undefined
+      : { port: saslSslPort, listener: options.saslSsl };
   const propertiesFile = join(dir, 'server.properties');
-  await writeFile(propertiesFile, serverProperties(dir, brokerPort, controllerPort));
+  // It may hold passwords (keystore, PLAIN users): only this user reads it.
+  await writeFile(propertiesFile, serverProperties(dir, brokerPort, controllerPort, sasl), { mode: 0o600 });
   // A Java @argfile keeps the long classpath off the visible command line.
   const argFile = join(dir, 'java.args');
   await writeFile(argFile, `-cp ${classpath}\n`);
@@ -158,6 +238,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
         newClusterId(),
         '-c',
         propertiesFile,
+        // KRaft keeps SCRAM credentials in the metadata log: they are written when the storage is formatted.
+        ...scramArguments(options.saslSsl),
       ]);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
@@ -195,8 +277,15 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     dir,
     brokerPort,
     controllerPort,
+    ...(saslSslPort === undefined ? {} : { saslSslPort, saslSslBrokers: `127.0.0.1:${saslSslPort}` }),
     startupMs: Date.now() - started,
   };
+}
+
+function scramArguments(listener: KafkaSaslSslListener | undefined): string[] {
+  return (listener?.users ?? [])
+    .filter((u) => u.mechanism !== 'PLAIN')
+    .flatMap((u) => ['--add-scram', `${u.mechanism}=[name=${u.username},password=${u.password}]`]);
 }
 
 /** Ready means: the admin client connects and lists topics. */

@@ -63,19 +63,18 @@ function fakeAdmin(existing: string): { admin: Admin; created: ITopicConfig[] } 
       created.push(...topics);
       return true;
     },
-    fetchTopicMetadata: async () => ({
-      topics: [
-        {
-          name: existing,
-          partitions: [0, 1, 2, 3, 4, 5].map((partitionId) => ({
-            partitionId,
-            partitionErrorCode: 0,
-            leader: 1,
-            replicas: [1],
-            isr: [1],
-          })),
-        },
-      ],
+    // The weak topic has one replica; the ones just created have three, each with a leader.
+    fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
+      topics: topics.map((name) => ({
+        name,
+        partitions: [0, 1, 2, 3, 4, 5].map((partitionId) => ({
+          partitionId,
+          partitionErrorCode: 0,
+          leader: 1,
+          replicas: name === existing ? [1] : [1, 2, 3],
+          isr: name === existing ? [1] : [1, 2, 3],
+        })),
+      })),
     }),
     describeConfigs: async () => ({
       throttleTime: 0,
