@@ -304,6 +304,9 @@ describe('the ingest over the publisher: answers and logs carry codes, never pay
     expect(ready.statusCode).toBe(503);
     expectNoPayload([answer.body, ready.body, ...lines]);
     expect(lines.some((line) => line.includes('"code":"kafka_unavailable"'))).toBe(true);
+    // The broker's own words (addresses) are for the operator's log, not for the sender.
+    expect(answer.body).not.toContain('ECONNREFUSED');
+    expect(lines.some((line) => line.includes('ECONNREFUSED'))).toBe(true);
     await app.close();
   });
 

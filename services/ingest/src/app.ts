@@ -30,7 +30,14 @@ export interface IngestAppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the handlers; logged once per request and counted in ingest_requests_total. */
-    outcome?: { outcome: RequestOutcome; code?: string; messageId?: string; resourceType?: string };
+    outcome?: {
+      outcome: RequestOutcome;
+      code?: string;
+      messageId?: string;
+      resourceType?: string;
+      /** why a publish failed (kafkajs' error, never payload): for operators, in the log line only */
+      publishError?: string;
+    };
   }
 }
 
@@ -169,15 +176,19 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     return metrics.registry.metrics();
   });
 
-  /** Too large is the sender's to fix (413); another refusal is ours (500); the rest heals (503). */
+  /**
+   * Too large is the sender's to fix (413, with the sizes); another refusal is ours (500); the rest heals
+   * (503). Senders see the failure's code; the broker's own text (addresses, internals) goes to the log.
+   */
   const sendPublishError = (request: FastifyRequest, reply: FastifyReply, error: PublishError) => {
+    request.outcome = { outcome: 'other', ...request.outcome, publishError: error.message };
     if (error.code === 'message_too_large') return sendError(request, reply, 'body_too_large', error.message);
     if (error.code === 'message_refused') {
-      request.log.error({ code: error.code, detail: error.message }, 'the broker refused an event');
-      return sendError(request, reply, 'kafka_refused', error.message);
+      request.log.error({ code: error.code, publishError: error.message }, 'the broker refused an event');
+      return sendError(request, reply, 'kafka_refused', error.code);
     }
     reply.header('retry-after', String(config.retryAfterSeconds));
-    return sendError(request, reply, 'kafka_unavailable', error.message);
+    return sendError(request, reply, 'kafka_unavailable', error.code);
   };
 
   for (const url of WEBHOOK_PATHS) {
