@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
-import { type Admin, ConfigResourceTypes, type ITopicConfig, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   /** Parallelism of the sink: one consumer per partition at most. Fixed once created (keys would move). */
@@ -90,6 +90,8 @@ export interface EnsureTopicsReport {
 }
 
 const MIN_ISR = 'min.insync.replicas';
+// ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /**
  * Waits until every partition of the topics has a leader. kafkajs' own wait (createTopics waitForLeaders)
@@ -121,7 +123,7 @@ async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs
 async function minInsyncReplicasOf(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   if (topics.length === 0) return new Map();
   const described = await admin.describeConfigs({
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: [MIN_ISR] })),
+    resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [MIN_ISR] })),
     includeSynonyms: false,
   });
   const values = new Map<string, number>();

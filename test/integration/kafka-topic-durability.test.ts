@@ -1,5 +1,5 @@
 import { ensureTopics, TOPIC_SPECS } from '@okendo/infra/kafka';
-import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { kafkaClient } from '../harness/kafka.js';
@@ -44,7 +44,7 @@ describe.skipIf(infra.kafka === undefined)(
           expect(partition.replicas).toHaveLength(Math.min(3, brokers));
       const described = await admin.describeConfigs({
         resources: created.map((name) => ({
-          type: ConfigResourceTypes.TOPIC,
+          type: 2 as ConfigResourceTypes, // TOPIC
           name,
           configNames: ['min.insync.replicas'],
         })),
