@@ -1,6 +1,7 @@
 /**
  * The README's promise, checked in CI: on a fresh clone, `npm start` brings the pipeline up, a signed fixture
  * POSTed to the printed URL is queryable through `npm run sql` within seconds, and Ctrl-C stops everything.
+ * A healthy run prints no error line: no pino line at level error or above, no kafkajs-format ERROR line.
  *   npx tsx test/smoke/start-smoke.ts
  */
 import { execFile, spawn } from 'node:child_process';
@@ -29,12 +30,34 @@ for (const key of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'OKENDO_WEBHOOK_SECRETS'])
 
 const started = Date.now();
 // Its own process group, so the smoke check can Ctrl-C the whole tree as a terminal would.
-const pipeline = spawn('npm', ['start'], { env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+const pipeline = spawn('npm', ['start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 const printed = new Map<string, string>();
+
+/** An error line in any of the formats the pipeline's processes use (pino, kafkajs' own, run-service's). */
+function isErrorLine(line: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return /\bERROR\b/.test(line);
+  }
+  const level = (parsed as { level?: unknown } | null)?.level;
+  // pino: error 50, fatal 60; kafkajs' console logger and run-service: "ERROR" / "error".
+  if (typeof level === 'number') return level >= 50;
+  return typeof level === 'string' && ['error', 'fatal'].includes(level.toLowerCase());
+}
+const errorLines: string[] = [];
+let healthy = true;
+const watch = (stream: NodeJS.ReadableStream, mark: string) =>
+  createInterface({ input: stream }).on('line', (line) => {
+    process.stdout.write(`  ${mark} ${line}\n`);
+    if (healthy && isErrorLine(line)) errorLines.push(line);
+  });
+watch(pipeline.stderr as NodeJS.ReadableStream, '!');
+
 const ready = new Promise<void>((resolve, reject) => {
   pipeline.once('exit', (code) => reject(new Error(`npm start exited early (${code})`)));
-  createInterface({ input: pipeline.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    process.stdout.write(`  | ${line}\n`);
+  watch(pipeline.stdout as NodeJS.ReadableStream, '|').on('line', (line) => {
     const match = /^\s+(webhook URL|secret)\s+(\S+)/.exec(line);
     if (match?.[1] && match[2]) printed.set(match[1], match[2]);
     if (line.startsWith('Ctrl-C stops')) resolve();
@@ -70,9 +93,12 @@ try {
   console.log(
     `signed fixture queryable through npm run sql ${((Date.now() - posted) / 1_000).toFixed(1)} s after the POST`,
   );
+  if (errorLines.length > 0)
+    throw new Error(`a healthy start printed ${errorLines.length} error line(s):\n${errorLines.join('\n')}`);
 } catch (error) {
   failure = (error as Error).message;
 } finally {
+  healthy = false;
   process.kill(-(pipeline.pid ?? 0), 'SIGINT');
   const exit = await new Promise<string>((resolve) => {
     if (pipeline.exitCode !== null || pipeline.signalCode !== null)
@@ -103,4 +129,4 @@ if (failure !== undefined) {
   console.error(`start smoke check FAILED: ${failure}`);
   process.exit(1);
 }
-console.log('start smoke check passed: npm start, signed POST, npm run sql, Ctrl-C');
+console.log('start smoke check passed: npm start with no error line, signed POST, npm run sql, Ctrl-C');
