@@ -103,7 +103,9 @@ export class SinkConsumer {
       this.joined = false;
       const { error, restart } = event.payload;
       const name = error instanceof Error ? error.name : 'Error';
-      options.logger.error({ error: name, restart }, 'consumer crashed');
+      // Kafka client errors, never payload: insert errors are handled (and described) before they get here.
+      const detail = error instanceof Error ? error.message.slice(0, 300) : '';
+      options.logger.error({ error: name, detail, restart }, 'consumer crashed');
       if (!restart) this.gone = `consumer crashed (${name}) and will not restart`;
     });
     this.consumer.on(events.STOP, () => {
