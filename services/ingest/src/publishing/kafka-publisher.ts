@@ -221,8 +221,9 @@ export class KafkaPublisher {
   async close(): Promise<void> {
     this.closed = true;
     this.stopping.abort();
-    await this.healing;
     const deadline = Date.now() + this.options.publishTimeoutMs;
+    // A reconnect attempt under way (kafkajs' own connect retries) gets the same budget as the flush.
+    await Promise.race([this.healing, sleep(this.options.publishTimeoutMs, undefined, { ref: false })]);
     while ((this.inFlight !== undefined || this.queue.some((p) => !p.settled)) && Date.now() < deadline) {
       if (this.inFlight === undefined) this.scheduleFlush();
       const timeLeft = new Promise((resolve) =>
