@@ -12,6 +12,8 @@ import {
   readKafkaConnection,
   readTopicDurability,
 } from '@okendo/common';
+import { describeConfig, loadIngestConfig } from '@okendo/ingest';
+import { describeSinkConfig, loadSinkConfig } from '@okendo/sink';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -154,6 +156,35 @@ describe('readKafkaConnection', () => {
     expect(JSON.stringify(good)).not.toContain(PASSWORD);
     expect(JSON.stringify({ ...good, sasl: { ...good.sasl } })).not.toContain(PASSWORD);
     expect(JSON.stringify(connection)).not.toContain(PASSWORD);
+  });
+});
+
+describe('the services', () => {
+  it('read the connection and durability from their env and never describe the password', () => {
+    const env = {
+      KAFKA_BROKERS: 'a:9093',
+      KAFKA_SSL_CA_FILE: caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'alice',
+      KAFKA_SASL_PASSWORD: PASSWORD,
+      KAFKA_REPLICATION_FACTOR: '3',
+      OKENDO_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    };
+    const ingest = loadIngestConfig(env);
+    const sink = loadSinkConfig(env);
+    for (const config of [ingest, sink]) {
+      expect(config.kafka.sasl?.password).toBe(PASSWORD);
+      expect(config.topicDurability).toEqual({ replicationFactor: 3 });
+    }
+    for (const described of [describeConfig(ingest), describeSinkConfig(sink)]) {
+      expect(described['kafka']).toEqual({
+        brokers: ['a:9093'],
+        ssl: { caFile },
+        sasl: { mechanism: 'scram-sha-512', username: 'alice' },
+      });
+      expect(JSON.stringify(described)).not.toContain(PASSWORD);
+      expect(JSON.stringify(described)).not.toContain('BEGIN CERTIFICATE');
+    }
   });
 });
 
