@@ -6,7 +6,7 @@
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
 import {
   type Admin,
-  ConfigResourceTypes,
+  type ConfigResourceTypes,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
@@ -165,7 +165,8 @@ export class SinkConsumer {
   private async readMaxMessageBytes(topic: string): Promise<number> {
     try {
       const described = await this.admin.describeConfigs({
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+        // ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
+        resources: [{ type: 2 as ConfigResourceTypes, name: topic, configNames: ['max.message.bytes'] }],
         includeSynonyms: false,
       });
       const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
