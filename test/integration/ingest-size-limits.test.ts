@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envelopeCodec, FIXTURES } from '@okendo/schemas';
-import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { startTestIngest, type TestIngest } from '../harness/ingest.js';
@@ -8,6 +8,8 @@ import { kafkaClient, readMessages } from '../harness/kafka.js';
 import { signedHeaders } from '../harness/webhook-signer.js';
 
 const infra = runInfra();
+// ConfigResourceTypes.TOPIC (not a named ESM export of kafkajs' CommonJS index)
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 const reviewFixture = FIXTURES.find((f) => f.resourceType === 'review' && f.body.includes('"create"'));
 
@@ -26,7 +28,7 @@ async function setMaxMessageBytes(admin: Admin, topic: string, bytes: number): P
     validateOnly: false,
     resources: [
       {
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name: topic,
         configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
       },
@@ -34,7 +36,7 @@ async function setMaxMessageBytes(admin: Admin, topic: string, bytes: number): P
   });
   for (let attempt = 0; attempt < 100; attempt++) {
     const { resources } = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['max.message.bytes'] }],
       includeSynonyms: false,
     });
     if (resources[0]?.configEntries[0]?.configValue === String(bytes)) return;

@@ -3,7 +3,10 @@
  * size check), and a probe that needs a real broker answer (healing readiness after a failed batch).
  */
 import { RESOURCE_TYPES, topicName } from '@okendo/schemas';
-import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+
+// ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Every resource topic plus unrouted (dead_letter is the sink's). */
 export function publishedTopics(prefix: string): string[] {
@@ -17,7 +20,7 @@ export async function readMaxMessageBytes(
 ): Promise<ReadonlyMap<string, number>> {
   const described = await admin.describeConfigs({
     resources: topics.map((name) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name,
       configNames: ['max.message.bytes'],
     })),
