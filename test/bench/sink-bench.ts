@@ -210,7 +210,8 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
         async (url) => {
           const response = await fetch(`${url}/sql`, {
             method: 'POST',
-            body: 'SELECT count() AS n FROM okendo.events',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: 'SELECT count() AS n FROM okendo.events' }),
           });
           const body = (await response.json()) as { rows?: Array<{ n: string }> };
           return Number(body.rows?.[0]?.n ?? 0);

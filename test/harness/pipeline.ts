@@ -1,7 +1,8 @@
 /**
  * A whole pipeline for one test: the real ingest and the real sink on topics, a consumer group and a database
  * of their own, over the run's Kafka and a warehouse (the ClickHouse server, or chDB in this process).
- * Queries go through the sink's POST /sql, the path `npm run sql` takes in embedded mode.
+ * Queries go through the sink's read-only POST /sql (JSON, with SINK_SQL_TOKEN when the test sets one), the
+ * path `npm run sql` takes in embedded mode.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,9 +68,19 @@ export async function startTestPipeline(
     }),
   );
   const sql = async <Row>(query: string): Promise<Row[]> => {
-    const response = await fetch(`${sink.url}/sql`, { method: 'POST', body: query });
-    const body = (await response.json()) as { rows?: Row[]; error?: { message: string } };
-    if (!response.ok) throw new Error(`${body.error?.message ?? response.status}\n${query}`);
+    const token = env['SINK_SQL_TOKEN'];
+    const response = await fetch(`${sink.url}/sql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as { rows?: Row[]; error?: { code: string; message: string } };
+    if (!response.ok) {
+      throw new Error(`${body.error?.code ?? response.status}: ${body.error?.message ?? ''}\n${query}`);
+    }
     return body.rows ?? [];
   };
   return {

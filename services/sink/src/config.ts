@@ -12,6 +12,7 @@ import {
 } from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
 import { FAILPOINT_NAMES, type FailpointConfig, isFailpointName } from './failpoints.js';
+import { readSqlEndpointConfig, type SqlEndpointConfig } from './sql-endpoint.js';
 
 export type WarehouseConfig =
   | { kind: 'clickhouse-server'; url: string; username: string; password: string }
@@ -39,6 +40,8 @@ export interface SinkConfig {
   retryMaxBackoffMs: number;
   host: string;
   port: number;
+  /** POST /sql: its token (required beyond loopback) and result / time limits */
+  sql: SqlEndpointConfig;
   shutdownTimeoutMs: number;
   logLevel: string;
   /** How often consumer lag is measured from committed and end offsets. */
@@ -96,6 +99,7 @@ function readFailpoint(read: EnvReader): FailpointConfig | undefined {
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<SinkConfig> {
   const read = new EnvReader(env);
   const warehouse = readWarehouse(read, env);
+  const host = read.string('SINK_HOST', '127.0.0.1');
   const config: SinkConfig = {
     kafka: readKafkaConnection(read),
     topicDurability: readTopicDurability(read),
@@ -115,8 +119,9 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     sessionTimeoutMs: read.integer('SINK_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     retryInitialBackoffMs: read.integer('SINK_RETRY_INITIAL_BACKOFF_MS', 200, { min: 1, max: 60_000 }),
     retryMaxBackoffMs: read.integer('SINK_RETRY_MAX_BACKOFF_MS', 30_000, { min: 1, max: 600_000 }),
-    host: read.string('SINK_HOST', '127.0.0.1'),
+    host,
     port: read.integer('SINK_PORT', 9100, { min: 0, max: 65_535 }),
+    sql: readSqlEndpointConfig(read, host),
     shutdownTimeoutMs: read.integer('SINK_SHUTDOWN_TIMEOUT_MS', 15_000, { min: 0, max: 300_000 }),
     logLevel: read.logLevel(),
     lagIntervalMs: read.integer('SINK_LAG_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
@@ -126,11 +131,12 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
   return Object.freeze(config);
 }
 
-/** The configuration as it may be logged: no password. */
+/** The configuration as it may be logged: no password, no token. */
 export function describeSinkConfig(config: SinkConfig): Record<string, unknown> {
   const warehouse =
     config.warehouse.kind === 'chdb'
       ? config.warehouse
       : { kind: config.warehouse.kind, url: config.warehouse.url, username: config.warehouse.username };
-  return { ...config, kafka: describeKafkaConnection(config.kafka), warehouse };
+  const sql = { ...config.sql, token: config.sql.token === undefined ? 'unset' : '(set)' };
+  return { ...config, kafka: describeKafkaConnection(config.kafka), warehouse, sql };
 }

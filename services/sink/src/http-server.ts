@@ -1,10 +1,12 @@
 /**
  * The sink's own HTTP port: /metrics (Prometheus), /healthz, /readyz, and POST /sql. /sql exists because an
  * embedded chDB data dir is locked by the one process that opened it: `npm run sql` asks the running sink.
- * It listens on 127.0.0.1 by default (SINK_HOST).
+ * It listens on 127.0.0.1 by default (SINK_HOST); /sql is read-only and guarded (sql-endpoint.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { SinkMetrics } from './metrics.js';
+import { answerSql, type SqlEndpointConfig } from './sql-endpoint.js';
 import type { Warehouse } from './warehouse/warehouse.js';
 
 export interface SinkHttpOptions {
@@ -13,29 +15,20 @@ export interface SinkHttpOptions {
   health: () => { healthy: boolean; reason?: string };
   /** /healthz: false once the process cannot recover by itself (the consumer crashed for good) */
   liveness?: () => { healthy: boolean; reason?: string };
+  sql: SqlEndpointConfig;
+  /** hears error codes of /sql queries, never their text */
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
-
-const MAX_SQL_BYTES = 1_048_576;
 
 function send(
   response: ServerResponse,
   status: number,
   body: unknown,
   contentType = 'application/json',
+  headers: Record<string, string> = {},
 ): void {
-  response.writeHead(status, { 'content-type': contentType });
+  response.writeHead(status, { ...headers, 'content-type': contentType });
   response.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_SQL_BYTES) throw new Error('query larger than 1 MiB');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function createSinkHttpServer(options: SinkHttpOptions): Server {
@@ -65,18 +58,10 @@ export function createSinkHttpServer(options: SinkHttpOptions): Server {
             options.metrics.registry.contentType,
           );
         case 'POST /sql': {
-          const sql = (await readBody(request)).trim();
-          if (sql === '')
-            return send(response, 400, {
-              error: { code: 'empty_query', message: 'POST the SQL as the body' },
-            });
-          try {
-            return send(response, 200, { rows: await options.warehouse.query(sql) });
-          } catch (error) {
-            return send(response, 400, {
-              error: { code: 'query_failed', message: (error as Error).message },
-            });
-          }
+          const answer = await answerSql(request, options.warehouse, options.sql, (code, engineCode) =>
+            options.logger?.warn({ code, engineCode }, 'POST /sql query failed'),
+          );
+          return send(response, answer.status, answer.body, 'application/json', answer.headers);
         }
         default:
           return send(response, 404, {
@@ -84,8 +69,14 @@ export function createSinkHttpServer(options: SinkHttpOptions): Server {
           });
       }
     };
-    handle().catch((error: unknown) =>
-      send(response, 500, { error: { code: 'internal_error', message: String(error) } }),
-    );
+    handle().catch((error: unknown) => {
+      // The name only: a message may quote what was sent.
+      options.logger?.error({ route, error: (error as Error)?.name }, 'request failed');
+      if (!response.headersSent)
+        send(response, 500, {
+          error: { code: 'internal_error', message: 'internal error (see the sink log)' },
+        });
+      else response.destroy();
+    });
   });
 }

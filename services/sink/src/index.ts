@@ -15,4 +15,16 @@ export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';
 export { type ClickHouseServerOptions, ClickHouseServerWarehouse } from './warehouse/clickhouse-server.js';
 export { openWarehouse } from './warehouse/open-warehouse.js';
-export { qualifiedName, quoteIdentifier, type Warehouse } from './warehouse/warehouse.js';
+export {
+  checkReadOnlyStatement,
+  type StatementCheck,
+  type StatementRefusal,
+} from './warehouse/read-only-statement.js';
+export {
+  qualifiedName,
+  quoteIdentifier,
+  type ReadOnlyLimits,
+  ReadOnlyQueryError,
+  type ReadOnlyQueryErrorCode,
+  type Warehouse,
+} from './warehouse/warehouse.js';

@@ -56,6 +56,8 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
     warehouse,
     health: () => consumer.health(),
     liveness: () => consumer.liveness(),
+    sql: config.sql,
+    logger,
   });
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const { port } = http.address() as AddressInfo;

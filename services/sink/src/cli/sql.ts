@@ -1,11 +1,16 @@
 /**
- * `npm run sql -- "<query>" [--json]`: runs a query against the configured warehouse. With CLICKHOUSE_URL it
- * asks the server; in embedded mode it asks the running sink (which holds the chDB data dir's lock) at
- * SINK_URL, and opens the data dir itself only when no sink is running.
+ * `npm run sql -- "<query>" [--json]`: runs one read-only query (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN)
+ * against the configured warehouse. With CLICKHOUSE_URL it asks the server; in embedded mode it asks the
+ * running sink (which holds the chDB data dir's lock) at SINK_URL with SINK_SQL_TOKEN when set, and opens the
+ * data dir itself only when no sink is running. Either way the engine runs it in readonly mode within the
+ * SINK_SQL_* limits. Changes to the model go through migrations (`npm run migrate`).
  */
 import { parseArgs } from 'node:util';
+import { EnvReader } from '@okendo/common';
 import { loadWarehouseConfig } from '../config.js';
+import { readSqlLimits } from '../sql-endpoint.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
+import { checkReadOnlyStatement } from '../warehouse/read-only-statement.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,12 +25,24 @@ if (sql === '') {
 async function viaSink(url: string): Promise<unknown[] | undefined> {
   let response: Response;
   try {
-    response = await fetch(`${url}/sql`, { method: 'POST', body: sql });
+    const token = process.env['SINK_SQL_TOKEN']?.trim();
+    response = await fetch(`${url}/sql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query: sql }),
+    });
   } catch {
     return undefined; // no sink running: open the data dir directly
   }
-  const body = (await response.json()) as { rows?: unknown[]; error?: { message: string } };
-  if (!response.ok) throw new Error(body.error?.message ?? `sink answered ${response.status}`);
+  const body = (await response.json()) as { rows?: unknown[]; error?: { code: string; message: string } };
+  if (!response.ok) {
+    throw new Error(
+      body.error ? `${body.error.code}: ${body.error.message}` : `sink answered ${response.status}`,
+    );
+  }
   return body.rows ?? [];
 }
 
@@ -43,9 +60,14 @@ try {
     rows = await viaSink(process.env['SINK_URL'] ?? `http://127.0.0.1:${process.env['SINK_PORT'] ?? '9100'}`);
   }
   if (rows === undefined) {
+    const read = new EnvReader(process.env);
+    const limits = readSqlLimits(read);
+    read.finish();
+    const checked = checkReadOnlyStatement(sql);
+    if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`);
     const warehouse = await openWarehouse(config);
     try {
-      rows = await warehouse.query(sql);
+      rows = await warehouse.readOnlyQuery(checked.statement, limits);
     } finally {
       await warehouse.close();
     }

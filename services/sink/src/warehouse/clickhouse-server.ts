@@ -1,5 +1,11 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { quoteIdentifier, type Warehouse } from './warehouse.js';
+import {
+  parseLimitedRows,
+  quoteIdentifier,
+  type ReadOnlyLimits,
+  ReadOnlyQueryError,
+  type Warehouse,
+} from './warehouse.js';
 
 export interface ClickHouseServerOptions {
   url: string;
@@ -32,6 +38,28 @@ export class ClickHouseServerWarehouse implements Warehouse {
   async query<Row>(sql: string): Promise<Row[]> {
     const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
     return result.json<Row>();
+  }
+
+  async readOnlyQuery<Row>(sql: string, limits: ReadOnlyLimits): Promise<Row[]> {
+    let text: string;
+    try {
+      const result = await this.client.query({
+        query: sql,
+        format: 'JSONEachRow',
+        // readonly=1, not 2: 2 would let a query's own SETTINGS lift the limits, and allows file() and url().
+        clickhouse_settings: {
+          readonly: '1',
+          max_result_rows: String(limits.maxResultRows),
+          max_result_bytes: String(limits.maxResultBytes),
+          result_overflow_mode: 'throw',
+          max_execution_time: limits.maxExecutionSeconds,
+        },
+      });
+      text = await result.text();
+    } catch (error) {
+      throw ReadOnlyQueryError.from(error, limits);
+    }
+    return parseLimitedRows<Row>(text, limits);
   }
 
   async insertJsonEachRow(table: string, rows: readonly object[]): Promise<void> {
