@@ -106,7 +106,9 @@ try {
   const warehouse = process.env['CLICKHOUSE_URL']
     ? `ClickHouse server ${process.env['CLICKHOUSE_URL']}`
     : `chDB in ${chdbDir}`;
-  console.log(`
+  // A service that died during start-up is already stopping everything: no "running" banner then.
+  if (!stopping)
+    console.log(`
 okendo-pipeline is running
   webhook URL  http://127.0.0.1:${ingestPort}/webhooks/okendo
   secret       ${secret}   (sign deliveries with it; it lives in .local/dev-webhook-secret)
