@@ -254,6 +254,9 @@ describe('kafkaLogCreator', () => {
         error: 'The group is rebalancing, so a rejoin is needed',
       }),
     );
+    log(
+      entry(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'),
+    );
     log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
     log(entry(logLevel.ERROR, 'SASL SCRAM SHA256 authentication failed: Authentication failed'));
     log(entry(logLevel.WARN, 'Consumer group received unsubscribed topics'));
@@ -263,6 +266,7 @@ describe('kafkaLogCreator', () => {
       ['debug', 'kafkajs: Response Metadata(key: 3, version: 6)'],
       ['debug', 'kafkajs: Failed to send messages: This server does not host this topic-partition'],
       ['debug', 'kafkajs: The group is rebalancing, re-joining'],
+      ['error', 'kafkajs: Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'],
       ['error', 'kafkajs: Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
       ['error', 'kafkajs: SASL SCRAM SHA256 authentication failed: Authentication failed'],
       ['warn', 'kafkajs: Consumer group received unsubscribed topics'],

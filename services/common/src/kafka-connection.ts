@@ -136,11 +136,14 @@ const TRANSIENT_ERRORS = [
   'The group is rebalancing, so a rejoin is needed', // REBALANCE_IN_PROGRESS while joining
 ] as const;
 
-/** True for a kafkajs log entry that only reports one of TRANSIENT_ERRORS. */
+/** A consumer crash or exhausted retries is the lasting kind, whatever error it carries. */
+const GAVE_UP = /^Crash:|NumberOfRetriesExceeded/;
+
+/** True for a kafkajs log entry reporting one of TRANSIENT_ERRORS while kafkajs still retries it. */
 export function isTransientKafkaLog(entry: Pick<LogEntry, 'log'>): boolean {
-  const { message, error } = entry.log as { message: string; error?: unknown };
-  const text = `${message} ${typeof error === 'string' ? error : ''}`;
-  return TRANSIENT_ERRORS.some((known) => text.includes(known));
+  const { message, error } = entry.log as { message: unknown; error?: unknown };
+  const text = `${String(message)} ${typeof error === 'string' ? error : ''}`;
+  return !GAVE_UP.test(text) && TRANSIENT_ERRORS.some((known) => text.includes(known));
 }
 
 /** Routes kafkajs' log entries to the logger: transient errors at debug, everything else at its level. */
