@@ -123,6 +123,11 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
       );
       expect(lag.every((v) => v === 0)).toBe(true);
       expect((await fetch(`${pipeline.sink.url}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${pipeline.sink.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /^sink_insert_rejected_total\{table="reviews",error="CANNOT_PARSE_ESCAPE_SEQUENCE"\} 1$/m,
+      );
+      expect(metrics).toMatch(/^sink_last_flush_success_timestamp_seconds \d/m);
     });
 
     it('pauses on a column missing for every row (nothing dead-lettered, /readyz 503), resumes once it is back', async () => {
