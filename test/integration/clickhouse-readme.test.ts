@@ -19,9 +19,9 @@ async function exampleQueries(): Promise<string[]> {
 const engines = warehouseEngines(infra);
 
 describe.each(engines)('infra/clickhouse/README.md on $name', ({ name, missing, open }) => {
-  it.skipIf(missing !== undefined)(titleWithSkipReason('its five example queries run', missing), async () => {
+  it.skipIf(missing !== undefined)(titleWithSkipReason('its six example queries run', missing), async () => {
     const queries = await exampleQueries();
-    expect(queries).toHaveLength(5);
+    expect(queries).toHaveLength(6);
     const { warehouse, close } = await open();
     const database = uniqueName('okendo_readme');
     try {
