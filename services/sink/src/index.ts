@@ -6,11 +6,13 @@ export { isolateRejectedRows, type RejectedRow } from './batch/isolate-rejected-
 export { type BatchPlan, deadLetterRow, newDeadLetter, planBatch } from './batch/plan-batch.js';
 export { type BlockedWrite, writeRows } from './batch/write-plan.js';
 export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
+export { SinkConsumer } from './consumer/sink-consumer.js';
 export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';
 export { mapResource } from './mapping/map-resource.js';
 export { DateTimeRangeError, MAX_DATETIME_SECONDS, toDateTime } from './mapping/rows.js';
 export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
 export { MappingError } from './mapping/wire-object.js';
+export { createSinkMetrics, type SinkMetrics } from './metrics.js';
 export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';
 export { type ClickHouseServerOptions, ClickHouseServerWarehouse } from './warehouse/clickhouse-server.js';
