@@ -1,10 +1,8 @@
 import { ConfigError } from '@okendo/common';
 import { Failpoints, loadSinkConfig } from '@okendo/sink';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
-const silent = pino({ level: 'silent' });
 
 describe('SINK_FAILPOINT configuration', () => {
   it('is off unless set', () => {
@@ -47,7 +45,11 @@ describe('Failpoints', () => {
   function armed(name: 'after-state-insert' | 'before-commit', skip: number) {
     const kills: string[] = [];
     let current = '';
-    const failpoints = new Failpoints({ name, skip }, silent, () => kills.push(current));
+    const failpoints = new Failpoints(
+      { name, skip },
+      () => kills.push(current),
+      () => undefined,
+    );
     const flush = (label: string, hasEvents: boolean) => {
       current = label;
       failpoints.beginFlush(hasEvents);
@@ -73,7 +75,7 @@ describe('Failpoints', () => {
 
   it('is inert without configuration', () => {
     let killed = false;
-    const failpoints = new Failpoints(undefined, silent, () => {
+    const failpoints = new Failpoints(undefined, () => {
       killed = true;
     });
     failpoints.beginFlush(true);

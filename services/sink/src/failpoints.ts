@@ -6,7 +6,7 @@
  * - before-commit: everything is written (dead letters published), just before the offset commit.
  * Only flushes that contain resource events count; SINK_FAILPOINT_SKIP lets the first n of them pass.
  */
-import type { Logger } from 'pino';
+import { writeSync } from 'node:fs';
 
 export const FAILPOINT_NAMES = ['after-state-insert', 'after-event-log-insert', 'before-commit'] as const;
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];
@@ -27,8 +27,8 @@ export class Failpoints {
 
   constructor(
     private readonly config: FailpointConfig | undefined,
-    private readonly logger: Logger,
     private readonly kill: () => void = () => process.kill(process.pid, 'SIGKILL'),
+    private readonly write: (line: string) => void = (line) => writeSync(2, line),
   ) {}
 
   /** Called once per flush, before its first write. */
@@ -43,7 +43,15 @@ export class Failpoints {
 
   reach(name: FailpointName): void {
     if (!this.armed || this.config?.name !== name) return;
-    this.logger.warn({ failpoint: name, flush: this.eventFlushes }, 'failpoint reached: SIGKILL');
+    // The logger writes asynchronously and SIGKILL leaves no time: this one line goes out synchronously.
+    const line = {
+      level: 60,
+      time: Date.now(),
+      failpoint: name,
+      flush: this.eventFlushes,
+      msg: 'failpoint reached: SIGKILL',
+    };
+    this.write(`${JSON.stringify(line)}\n`);
     this.kill();
   }
 }

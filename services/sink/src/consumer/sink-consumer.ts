@@ -86,7 +86,7 @@ export class SinkConsumer {
     for (const key of [...RESOURCE_TYPES, ...SPECIAL_TOPICS])
       this.topicKeys.set(topicName(key, options.topicPrefix), key);
     this.deadLetterTopic = topicName('dead_letter', options.topicPrefix);
-    this.failpoints = new Failpoints(options.failpoint, options.logger);
+    this.failpoints = new Failpoints(options.failpoint);
     this.lag = new LagMonitor({
       admin: this.admin,
       groupId: options.groupId,
