@@ -107,6 +107,7 @@ export function expectedObservations(): Record<string, unknown> {
   ];
   expected["reviews created from toDateTime('2025-02-01 00:00:00', 'UTC')"] = '1';
   expected['inserted_at not now or not UTC'] = [];
+  expected['DateTime columns without UTC'] = [];
   return expected;
 }
 
@@ -196,6 +197,10 @@ export async function probeWarehouse(warehouse: Warehouse, database: string): Pr
   observations['inserted_at not now or not UTC'] = inserted.filter(
     (row) =>
       Number(row.unix) < before || Number(row.unix) > after || row.text !== utcText(Number(row.unix) * 1_000),
+  );
+  // A future migration's DateTime without a zone would bring the server's zone back: none may exist.
+  observations['DateTime columns without UTC'] = await warehouse.query(
+    `SELECT table, name, type FROM system.columns WHERE database = '${database}' AND type LIKE '%DateTime%' AND type NOT LIKE '%UTC%' ORDER BY table, name`,
   );
   const [zone] = await warehouse.query<{ timezone: string }>('SELECT timezone() AS timezone');
   return { timezone: zone?.timezone ?? '', observations };
