@@ -255,7 +255,7 @@ function planResourceEvent(planner: Planner, message: ConsumedMessage, value: Bu
         ? `mapping: ${error.path}`
         : error instanceof SyntaxError
           ? 'invalid JSON'
-          : errorText(error);
+          : `mapping: ${error instanceof Error ? error.name : 'Error'}`;
     planner.deadLetter(message, errorText(error), reason, envelope);
     return;
   }
