@@ -1,11 +1,11 @@
 /**
  * The sink's POST /sql is read-only and guarded, on the ClickHouse server and on chDB: only one SELECT / WITH
  * / SHOW / DESCRIBE / EXPLAIN statement, JSON bodies only (no cross-site simple POST), a bearer token when one
- * is configured (and required beyond loopback), result and time limits with a clear error. Beneath the keyword
+ * is configured (required beyond loopback: test/unit/sink-sql-config.test.ts), result and time limits with a clear error. Beneath the keyword
  * check the engine itself refuses writes, DDL, settings changes, file() and url(): shown by sending those
  * straight to Warehouse.readOnlyQuery.
  */
-import { loadSinkConfig, ReadOnlyQueryError } from '@okendo/sink';
+import { ReadOnlyQueryError } from '@okendo/sink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
@@ -23,22 +23,6 @@ const LIMIT_ENV = {
 // No network is needed to show url() refused: nothing listens on port 1, and readonly refuses before connecting.
 const FILE_QUERY = "SELECT * FROM file('/etc/hostname', 'CSV', 'line String')";
 const URL_QUERY = "SELECT * FROM url('http://127.0.0.1:1/x.csv', 'CSV', 'line String')";
-
-describe('SINK_SQL_TOKEN', () => {
-  const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
-
-  it('is required to start when SINK_HOST is not loopback', () => {
-    expect(() => loadSinkConfig({ ...base, SINK_HOST: '0.0.0.0' })).toThrow(/SINK_SQL_TOKEN: required/);
-    expect(() => loadSinkConfig({ ...base, SINK_HOST: '10.1.2.3' })).toThrow(/SINK_SQL_TOKEN: required/);
-    expect(loadSinkConfig({ ...base, SINK_HOST: '0.0.0.0', SINK_SQL_TOKEN: TOKEN }).sql.token).toBe(TOKEN);
-    for (const host of ['127.0.0.1', 'localhost', '::1'])
-      expect(loadSinkConfig({ ...base, SINK_HOST: host }).sql.token).toBeUndefined();
-  });
-
-  it('is refused when short', () => {
-    expect(() => loadSinkConfig({ ...base, SINK_SQL_TOKEN: 'short' })).toThrow(/at least 16 characters/);
-  });
-});
 
 describe.each(warehouseEngines(infra))('read-only queries on $name, below the keyword check', (engine) => {
   describe.skipIf(engine.missing !== undefined)(titleWithSkipReason(engine.name, engine.missing), () => {
