@@ -4,13 +4,16 @@
  * the rest lands and the offsets are committed; an error every row shares (a column missing from the table)
  * dead-letters nothing, pauses with /readyz 503, and everything lands once the column is back.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, type WebhookFixture } from '@okendo/schemas';
 import { ChdbWarehouse, ClickHouseServerWarehouse, type Warehouse } from '@okendo/sink';
+import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
+import { kafkaClient } from '../harness/kafka.js';
 import { uniqueName } from '../harness/names.js';
 import { startTestPipeline, type TestPipeline, type WarehouseTarget } from '../harness/pipeline.js';
 import { reidentify } from '../traffic/planned-deliveries.js';
@@ -122,12 +125,51 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
         (values) => values.length > 0 && values.every((v) => v === 0),
       );
       expect(lag.every((v) => v === 0)).toBe(true);
-      expect((await fetch(`${pipeline.sink.url}/readyz`)).status).toBe(200);
+      await until(
+        '/readyz 200',
+        async () => (await fetch(`${pipeline.sink.url}/readyz`)).status,
+        (status) => status === 200,
+      );
       const metrics = await (await fetch(`${pipeline.sink.url}/metrics`)).text();
       expect(metrics).toMatch(
         /^sink_insert_rejected_total\{table="reviews",error="CANNOT_PARSE_ESCAPE_SEQUENCE"\} 1$/m,
       );
       expect(metrics).toMatch(/^sink_last_flush_success_timestamp_seconds \d/m);
+    });
+
+    it('a dead letter too big for the dead_letter topic keeps a prefix, its origin size and hash, and is stored', async () => {
+      if (infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
+      // Just under the broker's default max.message.bytes (1048588) once framed: the origin fits its topic,
+      // the same bytes plus the dead letter's own fields do not fit the dead_letter topic.
+      const value = Buffer.alloc(1_048_400, 0x41);
+      const key = uniqueName('big');
+      const producer = kafkaClient(infra.kafka.brokers).producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      try {
+        await producer.send({ topic: pipeline.ingest.topic('review'), messages: [{ key, value }] });
+      } finally {
+        await producer.disconnect();
+      }
+      const sha256 = createHash('sha256').update(value).digest('hex');
+      const [row] = await pipeline.waitFor<Record<string, unknown>>(
+        `SELECT origin_size_bytes, origin_sha256, payload_truncated, length(payload) > 0 AS has_payload, error
+         FROM ${db}.dead_letters FINAL WHERE origin_sha256 = '${sha256}'`,
+        (rows) => rows.length === 1,
+        60_000,
+      );
+      expect(row).toMatchObject({
+        origin_size_bytes: String(value.length),
+        payload_truncated: 1,
+        has_payload: 1,
+      });
+      expect(row?.['error']).toMatch(/^undecodable envelope/);
+      await until(
+        'review lag 0',
+        () => lagOf(pipeline, pipeline.ingest.topic('review')),
+        (values) => values.length > 0 && values.every((v) => v === 0),
+      );
     });
 
     it('pauses on a column missing for every row (nothing dead-lettered, /readyz 503), resumes once it is back', async () => {

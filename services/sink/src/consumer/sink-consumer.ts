@@ -58,7 +58,6 @@ export class SinkConsumer {
   private readonly deadLetterTopic: string;
   private maxDeadLetterBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private joined = false;
-  private stopping = false;
   /** set when kafkajs will not restart the consumer: only a new process helps (/healthz 503) */
   private gone: string | undefined;
 
@@ -106,10 +105,8 @@ export class SinkConsumer {
       // Kafka client errors, never payload: insert errors are handled (and described) before they get here.
       const detail = error instanceof Error ? error.message.slice(0, 300) : '';
       options.logger.error({ error: name, detail, restart }, 'consumer crashed');
+      // kafkajs stops (STOP event) before every crash report, restarted or not: only restart=false is final.
       if (!restart) this.gone = `consumer crashed (${name}) and will not restart`;
-    });
-    this.consumer.on(events.STOP, () => {
-      if (!this.stopping) this.gone ??= 'consumer stopped unexpectedly';
     });
   }
 
@@ -148,7 +145,6 @@ export class SinkConsumer {
 
   /** Stops consuming after the in-flight flush (bounded by the caller's timeout), then disconnects. */
   async stop(): Promise<void> {
-    this.stopping = true;
     await this.lag.stop();
     await this.consumer.stop();
     this.accumulator.abort(new Error('sink stopping'));
