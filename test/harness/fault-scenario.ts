@@ -179,8 +179,26 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const prefix = uniqueName('f').replaceAll('_', '-');
   const database = uniqueName('okendo_fault');
   const secret = newWebhookSecret();
-  let kafka = await startKafka();
-  let clickhouse = await startClickHouseServer();
+  const began = Date.now();
+  const phases: Record<string, number> = {};
+  let phaseStart = began;
+  const phase = (name: string) => {
+    phases[name] = Math.round((Date.now() - phaseStart) / 100) / 10;
+    phaseStart = Date.now();
+  };
+  // Both at once (the broker's JVM is the slow one); if one fails, the other is stopped before rethrowing.
+  const [startedKafka, startedClickHouse] = await Promise.allSettled([startKafka(), startClickHouseServer()]);
+  if (startedKafka.status === 'rejected' || startedClickHouse.status === 'rejected') {
+    if (startedKafka.status === 'fulfilled') await stopKafka(startedKafka.value, { kill: true });
+    if (startedClickHouse.status === 'fulfilled')
+      await stopClickHouseServer(startedClickHouse.value, { kill: true });
+    throw startedKafka.status === 'rejected'
+      ? startedKafka.reason
+      : (startedClickHouse as PromiseRejectedResult).reason;
+  }
+  let kafka = startedKafka.value;
+  let clickhouse = startedClickHouse.value;
+  phase('infra');
   const warehouse = new ClickHouseServerWarehouse({ url: clickhouse.url });
   const ingestPort = await freePort();
   const sinkPorts = await Promise.all(Array.from({ length: definition.sinks ?? 1 }, () => freePort()));
@@ -223,13 +241,21 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   let keepLogs = false;
   try {
     if (definition.withoutWarehouseDedupe) await createEventsWithoutDedupe(warehouse, database);
-    const ingest = await startIngest();
-    services.push(ingest);
+    // The ingest and the first sink start together (topic creation is idempotent under a race); further sinks
+    // start once the first has migrated: two sinks migrating at once can collide on an ALTER (migration 007).
+    const first = await Promise.allSettled([startIngest(), startSink(0, definition.firstSinkStartEnv?.(0))]);
+    for (const s of first) if (s.status === 'fulfilled') services.push(s.value);
+    const failed = first.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    for (let i = 1; i < sinkPorts.length; i++)
+      services.push(await startSink(i, definition.firstSinkStartEnv?.(i)));
+    const [ingest, ...sinks] = services as [ServiceProcess, ...ServiceProcess[]];
+    phase('services');
     const context: ScenarioContext = {
       kafka,
       clickhouse,
       ingest,
-      sinks: [],
+      sinks,
       gate,
       ledger,
       restartKafka: async () => {
@@ -266,11 +292,6 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
       database,
       log: (message) => notes.push(message),
     };
-    for (let i = 0; i < sinkPorts.length; i++) {
-      const sink = await startSink(i, definition.firstSinkStartEnv?.(i));
-      context.sinks.push(sink);
-      services.push(sink);
-    }
 
     const deliveries = planDeliveries({
       prefix,
@@ -301,6 +322,7 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
     healedAt ||= Date.now();
     gate.resume();
     await traffic;
+    phase('traffic and fault');
 
     // Drain: until every acknowledged message is in the event log, or in dead_letters when it was planted
     // there (or the time is up).
@@ -334,6 +356,7 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
     // lets redelivered (not-acknowledged-but-stored) versions settle too.
     await sleep(1_000);
     const lost = missing();
+    phase('drain');
     await definition.afterDrain?.(context);
 
     if (definition.withoutWarehouseDedupe) {
@@ -345,6 +368,12 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
       notes.push(`planted: another title on ${planted.retitled}, an extra tag on ${planted.extraTag}`);
     }
     const check = await checkWarehouse(warehouse, database, ledger.expectedState());
+    phase('checks');
+    notes.push(
+      `seconds: ${Object.entries(phases)
+        .map(([name, seconds]) => `${name} ${seconds}`)
+        .join(', ')}`,
+    );
     notes.push(
       `view groups compared: ${Object.entries(check.viewGroups)
         .map(([view, n]) => `${view} ${n}`)

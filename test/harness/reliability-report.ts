@@ -105,7 +105,7 @@ export function renderReport(results: readonly Row[]): string {
 
 const NOTE = [
   'sent = delivery attempts (retries and duplicates included); acknowledged = distinct messages answered 2xx;',
-  'stored = distinct acknowledged message ids in events; dead-lettered = planted poison messages found in dead_letters;',
+  'stored = acknowledged message ids found in events (planted poison excluded); dead-lettered = planted poison messages found in dead_letters;',
   'lost = acknowledged but in neither; duplicates = rows an analyst sees twice after OPTIMIZE FINAL (events per',
   'message id, state rows per entity, child rows per parent version and position, child rows in _current views',
   'beyond the entity) plus attribution-view counts above the ledger; wrong state = _current rows, columns or child',

@@ -37,8 +37,9 @@ function sink(ctx: ScenarioContext, index: number): ServiceProcess {
 function failpointKill(name: string, failpoint: string): ScenarioDefinition {
   return {
     name,
-    // a few flushes pass first, so the kill lands mid-traffic with work on both sides of it
-    firstSinkStartEnv: () => ({ SINK_FAILPOINT: failpoint, SINK_FAILPOINT_SKIP: '5' }),
+    // Two flushes pass first, so the kill lands mid-traffic with work on both sides of it (this traffic makes
+    // only 4 to 8 flushes of about 100 messages on a busy 2-core machine: a larger skip may never fire).
+    firstSinkStartEnv: () => ({ SINK_FAILPOINT: failpoint, SINK_FAILPOINT_SKIP: '2' }),
     faultAfterMs: 0,
     fault: async (ctx, heal) => {
       const first = sink(ctx, 0);
