@@ -139,9 +139,10 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
 
     it('a dead letter too big for the dead_letter topic keeps a prefix, its origin size and hash, and is stored', async () => {
       if (infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
-      // Just under the broker's default max.message.bytes (1048588) once framed: the origin fits its topic,
-      // the same bytes plus the dead letter's own fields do not fit the dead_letter topic.
-      const value = Buffer.alloc(1_048_400, 0x41);
+      // Framed as a record batch (about 100 bytes), just under the broker's default max.message.bytes
+      // (1048588): the origin fits its topic, the same bytes plus the dead letter's fields (about 100 more) do
+      // not fit the dead_letter topic.
+      const value = Buffer.alloc(1_048_470, 0x41);
       const key = uniqueName('big');
       const producer = kafkaClient(infra.kafka.brokers).producer({
         createPartitioner: Partitioners.DefaultPartitioner,
