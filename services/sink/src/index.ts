@@ -6,6 +6,7 @@ export { isolateRejectedRows, type RejectedRow } from './batch/isolate-rejected-
 export { type BatchPlan, deadLetterRow, newDeadLetter, planBatch } from './batch/plan-batch.js';
 export { type BlockedWrite, writeRows } from './batch/write-plan.js';
 export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
+export { LagMonitor } from './consumer/lag-monitor.js';
 export { SinkConsumer } from './consumer/sink-consumer.js';
 export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';
 export { mapResource } from './mapping/map-resource.js';
