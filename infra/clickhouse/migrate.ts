@@ -74,6 +74,18 @@ function assertIdentifier(database: string): void {
   }
 }
 
+/**
+ * 18.16 has no `ADD COLUMN IF NOT EXISTS`. An ALTER is applied atomically, so when an ADD COLUMN fails because
+ * the column exists, an earlier run got that far and was stopped before recording the migration: the
+ * statement is done, not failed.
+ */
+export function isAddColumnRerun(statement: string, error: unknown): boolean {
+  return (
+    /^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s/i.test(statement) &&
+    /column with this name already exists/i.test(error instanceof Error ? error.message : String(error))
+  );
+}
+
 export async function migrate(
   db: SqlExecutor,
   database: string,
@@ -106,6 +118,7 @@ export async function migrate(
       try {
         await db.command(statement.replaceAll('{database}', database));
       } catch (error) {
+        if (isAddColumnRerun(statement, error)) continue;
         throw new Error(`migration ${label} failed: ${(error as Error).message}\n${statement.slice(0, 300)}`);
       }
     }

@@ -1,4 +1,4 @@
-import { migrate } from '@okendo/infra/clickhouse';
+import { loadMigrations, migrate } from '@okendo/infra/clickhouse';
 import { deadLetterCodec, envelopeCodec, FIXTURES } from '@okendo/schemas';
 import { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, TABLE_LAYOUTS } from '@okendo/sink';
 import { Partitioners } from 'kafkajs';
@@ -99,6 +99,26 @@ describe.each(engines)('ClickHouse model on $name', ({ name, missing, open }) =>
         const second = await migrate(warehouse, database);
         expect(first.applied.length).toBeGreaterThanOrEqual(6);
         expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
+
+        // A sink killed after an ADD COLUMN migration's ALTER but before it was recorded: the next start
+        // finishes the migration instead of failing on "column exists" forever.
+        const interrupted = uniqueName('okendo_interrupted');
+        try {
+          const all = await loadMigrations();
+          const addColumns = all.find((m) => m.statements.some((st) => /ADD\s+COLUMN/i.test(st)));
+          if (addColumns === undefined) throw new Error('no ADD COLUMN migration to interrupt');
+          await migrate(
+            warehouse,
+            interrupted,
+            all.filter((m) => m.version < addColumns.version),
+          );
+          for (const statement of addColumns.statements)
+            await warehouse.command(statement.replaceAll('{database}', interrupted));
+          const resumed = await migrate(warehouse, interrupted);
+          expect(resumed.applied[0]).toMatch(new RegExp(`^${String(addColumns.version).padStart(3, '0')}_`));
+        } finally {
+          await warehouse.command(`DROP DATABASE IF EXISTS ${interrupted}`);
+        }
 
         const describeTable = (table: string) =>
           warehouse.query<{ name: string; type: string }>(`DESCRIBE TABLE ${database}.${table}`);
