@@ -30,7 +30,18 @@ export async function runService<Config>(service: ServiceDefinition<Config>): Pr
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(2);
   }
-  const running = await service.start(config);
+  let running: RunningService;
+  try {
+    running = await service.start(config);
+  } catch (error) {
+    // A start-up refusal (broker unreachable, a limit that cannot fit, migrations failing) is an operator's
+    // to fix: one line that says why, not a stack trace.
+    log('fatal', `${service.name} could not start`, {
+      error: error instanceof Error ? error.message : String(error),
+      code: (error as { code?: unknown }).code,
+    });
+    process.exit(1);
+  }
   // One line on stdout whatever LOG_LEVEL says: where the service listens (tools and benchmarks read it).
   console.log(JSON.stringify({ level: 'info', msg: `${service.name} running`, url: running.url }));
   let stopping = false;
