@@ -179,9 +179,8 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const prefix = uniqueName('f').replaceAll('_', '-');
   const database = uniqueName('okendo_fault');
   const secret = newWebhookSecret();
-  const began = Date.now();
   const phases: Record<string, number> = {};
-  let phaseStart = began;
+  let phaseStart = Date.now();
   const phase = (name: string) => {
     phases[name] = Math.round((Date.now() - phaseStart) / 100) / 10;
     phaseStart = Date.now();
@@ -202,7 +201,19 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const warehouse = new ClickHouseServerWarehouse({ url: clickhouse.url });
   const ingestPort = await freePort();
   const sinkPorts = await Promise.all(Array.from({ length: definition.sinks ?? 1 }, () => freePort()));
+  // The services inherit this process's env: settings meant for an explicitly provided (e.g. Docker or managed)
+  // broker or server must not reach the scenario's own native ones. Empty means unset to the services.
+  const ownInfra = {
+    KAFKA_SSL: '',
+    KAFKA_SSL_CA_FILE: '',
+    KAFKA_SASL_MECHANISM: '',
+    KAFKA_SASL_USERNAME: '',
+    KAFKA_SASL_PASSWORD: '',
+    KAFKA_REPLICATION_FACTOR: '',
+    KAFKA_MIN_INSYNC_REPLICAS: '',
+  };
   const common = {
+    ...ownInfra,
     KAFKA_BROKERS: kafka.brokers,
     KAFKA_TOPIC_PREFIX: `${prefix}.`,
     LOG_LEVEL: process.env['FAULT_LOG_LEVEL'] ?? 'warn',
@@ -210,6 +221,8 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const sinkEnv = (i: number) => ({
     ...common,
     CLICKHOUSE_URL: clickhouse.url,
+    CLICKHOUSE_USER: 'default',
+    CLICKHOUSE_PASSWORD: '',
     CLICKHOUSE_DATABASE: database,
     SINK_GROUP_ID: `${prefix}-sink`,
     SINK_PORT: String(sinkPorts[i]),
