@@ -17,7 +17,7 @@ export {
   soloBatchBytes,
 } from './publishing/message-size.js';
 export { RecentMessageIds } from './publishing/recent-message-ids.js';
-export { publishedTopics } from './publishing/topic-admin.js';
+export { publishedTopics, readMaxMessageBytesWith } from './publishing/topic-admin.js';
 export { type RoutedDelivery, routeDelivery } from './routing/route-delivery.js';
 export { type RunningIngest, startIngest } from './server.js';
 export { type VerificationResult, verifySignature } from './signature/verify-signature.js';

@@ -2,6 +2,7 @@
  * What the ingest asks the broker's admin API: the topics it publishes to, their max.message.bytes (start-up
  * size check), and a probe that needs a real broker answer (healing readiness after a failed batch).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RESOURCE_TYPES, topicName } from '@okendo/schemas';
 import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 
@@ -43,17 +44,28 @@ export async function readMaxMessageBytes(
   return limits;
 }
 
-/** readMaxMessageBytes with an admin client of its own, connected for the call. */
+/**
+ * readMaxMessageBytes with an admin client of its own, connected for the call. A broker that has just started
+ * can time out a DescribeConfigs: retriable errors are retried for up to `budgetMs` before start-up fails.
+ */
 export async function readMaxMessageBytesWith(
   kafka: Kafka,
   topics: readonly string[],
+  budgetMs = 30_000,
 ): Promise<ReadonlyMap<string, number>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await readMaxMessageBytes(admin, topics);
-  } finally {
-    await admin.disconnect();
+  const deadline = Date.now() + budgetMs;
+  for (let backoffMs = 250; ; backoffMs = Math.min(backoffMs * 2, 4_000)) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await readMaxMessageBytes(admin, topics);
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || Date.now() + backoffMs > deadline)
+        throw error;
+    } finally {
+      await admin.disconnect();
+    }
+    await sleep(backoffMs);
   }
 }
 
