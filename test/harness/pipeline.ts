@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookFixture } from '@okendo/schemas';
 import { loadSinkConfig, type RunningSink, startSink } from '@okendo/sink';
-import type { ClickHouseEndpoint } from './infra-context.js';
+import type { ClickHouseEndpoint, ProvidedInfra } from './infra-context.js';
 import { startTestIngest, type TestIngest } from './ingest.js';
 import { uniqueName } from './names.js';
 import { signedHeaders } from './webhook-signer.js';
@@ -31,6 +31,29 @@ export interface TestPipeline {
     timeoutMs?: number,
   ) => Promise<Row[]>;
   stop: () => Promise<void>;
+}
+
+export interface PipelineTarget {
+  name: string;
+  target: () => WarehouseTarget | undefined;
+  /** why this target cannot run (for the skip title), undefined when it can */
+  missing: string | undefined;
+}
+
+/** The two warehouses a whole pipeline runs on in tests: the ClickHouse server and embedded chDB. */
+export function pipelineTargets(infra: ProvidedInfra): PipelineTarget[] {
+  return [
+    {
+      name: 'ClickHouse server',
+      target: () => (infra.clickhouse ? { kind: 'server', endpoint: infra.clickhouse } : undefined),
+      missing: infra.unavailable.kafka ?? infra.unavailable.clickhouse,
+    },
+    {
+      name: 'chDB',
+      target: () => (infra.chdb ? { kind: 'chdb' } : undefined),
+      missing: infra.unavailable.kafka ?? infra.unavailable.chdb,
+    },
+  ];
 }
 
 export function sinkEnv(target: WarehouseTarget, dataDir: string): Record<string, string> {

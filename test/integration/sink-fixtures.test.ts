@@ -1,7 +1,7 @@
 import { EDGE_CASE_FIXTURES, FIXTURES, type WebhookFixture } from '@okendo/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
-import { startTestPipeline, type TestPipeline, type WarehouseTarget } from '../harness/pipeline.js';
+import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
 
 const infra = runInfra();
 const fixture = (name: string): WebhookFixture => {
@@ -12,22 +12,7 @@ const fixture = (name: string): WebhookFixture => {
 const notDeletes = FIXTURES.filter((f) => f.topic !== 'delete');
 const deletes = FIXTURES.filter((f) => f.topic === 'delete');
 
-const targets: Array<{
-  name: string;
-  target: () => WarehouseTarget | undefined;
-  missing: string | undefined;
-}> = [
-  {
-    name: 'ClickHouse server',
-    target: () => (infra.clickhouse ? { kind: 'server', endpoint: infra.clickhouse } : undefined),
-    missing: infra.unavailable.kafka ?? infra.unavailable.clickhouse,
-  },
-  {
-    name: 'chDB',
-    target: () => (infra.chdb ? { kind: 'chdb' } : undefined),
-    missing: infra.unavailable.kafka ?? infra.unavailable.chdb,
-  },
-];
+const targets = pipelineTargets(infra);
 
 describe.each(targets)(
   'sink into $name: every fixture lands in the right tables',

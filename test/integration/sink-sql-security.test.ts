@@ -9,7 +9,7 @@ import { ReadOnlyQueryError } from '@okendo/sink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
-import { startTestPipeline, type TestPipeline, type WarehouseTarget } from '../harness/pipeline.js';
+import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
 import { warehouseEngines } from '../harness/warehouses.js';
 
 const infra = runInfra();
@@ -79,22 +79,7 @@ describe.each(warehouseEngines(infra))('read-only queries on $name, below the ke
   });
 });
 
-const targets: Array<{
-  name: string;
-  target: () => WarehouseTarget | undefined;
-  missing: string | undefined;
-}> = [
-  {
-    name: 'ClickHouse server',
-    target: () => (infra.clickhouse ? { kind: 'server', endpoint: infra.clickhouse } : undefined),
-    missing: infra.unavailable.kafka ?? infra.unavailable.clickhouse,
-  },
-  {
-    name: 'chDB',
-    target: () => (infra.chdb ? { kind: 'chdb' } : undefined),
-    missing: infra.unavailable.kafka ?? infra.unavailable.chdb,
-  },
-];
+const targets = pipelineTargets(infra);
 
 describe.each(targets)('POST /sql of a sink on $name', ({ name, target, missing }) => {
   describe.skipIf(missing !== undefined)(titleWithSkipReason(name, missing), () => {
