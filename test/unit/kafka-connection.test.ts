@@ -260,6 +260,7 @@ describe('kafkaLogCreator', () => {
     log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
     log(entry(logLevel.ERROR, 'SASL SCRAM SHA256 authentication failed: Authentication failed'));
     log(entry(logLevel.WARN, 'Consumer group received unsubscribed topics'));
+    log(entry(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'));
     log(entry(logLevel.INFO, 'Consumer has joined the group', { groupId: 'g' }));
     expect(lines.map((l) => [l.level, l.message])).toEqual([
       ['debug', 'kafkajs: Response GroupCoordinator(key: 10, version: 2)'],
@@ -270,6 +271,7 @@ describe('kafkaLogCreator', () => {
       ['error', 'kafkajs: Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
       ['error', 'kafkajs: SASL SCRAM SHA256 authentication failed: Authentication failed'],
       ['warn', 'kafkajs: Consumer group received unsubscribed topics'],
+      ['debug', 'kafkajs: Limiting retries for the idempotent producer may invalidate EoS guarantees'],
       ['info', 'kafkajs: Consumer has joined the group'],
     ]);
     expect(lines[0]?.fields).toEqual({

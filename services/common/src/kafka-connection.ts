@@ -136,6 +136,14 @@ const TRANSIENT_ERRORS = [
   'The group is rebalancing, so a rejoin is needed', // REBALANCE_IN_PROGRESS while joining
 ] as const;
 
+/**
+ * Warnings about choices made on purpose, printed at every start: the ingest bounds its idempotent producer's
+ * retries so a batch stuck after a broker crash fails and the producer is replaced (see kafka-publisher.ts).
+ */
+const EXPECTED_WARNINGS = [
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+] as const;
+
 /** A consumer crash or exhausted retries is the lasting kind, whatever error it carries. */
 const GAVE_UP = /^Crash:|NumberOfRetriesExceeded/;
 
@@ -153,7 +161,8 @@ export function kafkaLogCreator(logger: KafkaLogger): NonNullable<KafkaConfig['l
     const fields = { kafkajs: { namespace: entry.namespace, ...extra } };
     const text = `kafkajs: ${message}`;
     if (entry.level === logLevel.ERROR || entry.level === logLevel.WARN) {
-      if (isTransientKafkaLog(entry)) logger.debug(fields, text);
+      const expected = EXPECTED_WARNINGS.some((known) => String(message).includes(known));
+      if (expected || isTransientKafkaLog(entry)) logger.debug(fields, text);
       else if (entry.level === logLevel.ERROR) logger.error(fields, text);
       else logger.warn(fields, text);
     } else if (entry.level === logLevel.INFO) logger.info(fields, text);
