@@ -1,3 +1,4 @@
+export { describeTopicConfig, readMaxMessageBytes, type TopicConfigValues } from './topic-configs.js';
 export {
   type DurabilityWarning,
   durabilityProblem,

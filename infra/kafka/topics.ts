@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
-import type { Admin, ConfigResourceTypes, ITopicConfig, Kafka } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
+import { describeTopicConfig } from './topic-configs.js';
 
 export interface TopicSpec {
   /** Parallelism of the sink: one consumer per partition at most. Fixed once created (keys would move). */
@@ -90,8 +91,6 @@ export interface EnsureTopicsReport {
 }
 
 const MIN_ISR = 'min.insync.replicas';
-// ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /**
  * Waits until every partition of the topics has a leader. kafkajs' own wait (createTopics waitForLeaders)
@@ -121,16 +120,11 @@ async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs
 
 /** min.insync.replicas in effect per topic (the topic's own or the broker default). */
 async function minInsyncReplicasOf(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  if (topics.length === 0) return new Map();
-  const described = await admin.describeConfigs({
-    resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [MIN_ISR] })),
-    includeSynonyms: false,
-  });
+  const { values: described } = await describeTopicConfig(admin, topics, MIN_ISR);
   const values = new Map<string, number>();
-  for (const resource of described.resources) {
-    const entry = resource.configEntries.find((e) => e.configName === MIN_ISR);
-    const value = Number(entry?.configValue);
-    if (Number.isInteger(value)) values.set(resource.resourceName, value);
+  for (const [topic, text] of described) {
+    const value = Number(text);
+    if (Number.isInteger(value)) values.set(topic, value);
   }
   return values;
 }

@@ -3,45 +3,13 @@
  * size check), and a probe that needs a real broker answer (healing readiness after a failed batch).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readMaxMessageBytes } from '@okendo/infra/kafka';
 import { RESOURCE_TYPES, topicName } from '@okendo/schemas';
-import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
-
-// ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+import type { Kafka } from 'kafkajs';
 
 /** Every resource topic plus unrouted (dead_letter is the sink's). */
 export function publishedTopics(prefix: string): string[] {
   return [...RESOURCE_TYPES.map((type) => topicName(type, prefix)), topicName('unrouted', prefix)];
-}
-
-/** The effective max.message.bytes of each topic (its override, else the broker's message.max.bytes). */
-export async function readMaxMessageBytes(
-  admin: Admin,
-  topics: readonly string[],
-): Promise<ReadonlyMap<string, number>> {
-  const described = await admin.describeConfigs({
-    resources: topics.map((name) => ({
-      type: TOPIC_RESOURCE,
-      name,
-      configNames: ['max.message.bytes'],
-    })),
-    includeSynonyms: false,
-  });
-  const limits = new Map<string, number>();
-  for (const resource of described.resources) {
-    if (resource.errorCode !== 0) {
-      throw new Error(`cannot read the config of topic ${resource.resourceName}: ${resource.errorMessage}`);
-    }
-    const entry = resource.configEntries.find((e) => e.configName === 'max.message.bytes');
-    const value = Number(entry?.configValue);
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new Error(`topic ${resource.resourceName} reports no usable max.message.bytes`);
-    }
-    limits.set(resource.resourceName, value);
-  }
-  const missing = topics.filter((topic) => !limits.has(topic));
-  if (missing.length > 0) throw new Error(`the broker did not describe topic(s) ${missing.join(', ')}`);
-  return limits;
 }
 
 /**

@@ -3,10 +3,10 @@
  * BatchAccumulator (group commit across partitions), runs each flush (flush.ts) and commits its offsets.
  * It also measures lag on a timer (lag-monitor.ts) and tells /healthz when the consumer is gone for good.
  */
+import { readMaxMessageBytes } from '@okendo/infra/kafka';
 import { RESOURCE_TYPES, SPECIAL_TOPICS, type TopicKey, topicName } from '@okendo/schemas';
 import {
   type Admin,
-  type ConfigResourceTypes,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
@@ -160,14 +160,8 @@ export class SinkConsumer {
 
   private async readMaxMessageBytes(topic: string): Promise<number> {
     try {
-      const described = await this.admin.describeConfigs({
-        // ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides it from Node's named ESM imports.
-        resources: [{ type: 2 as ConfigResourceTypes, name: topic, configNames: ['max.message.bytes'] }],
-        includeSynonyms: false,
-      });
-      const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
-      const bytes = Number(entry?.configValue);
-      if (Number.isInteger(bytes) && bytes > 0) return bytes;
+      const limit = (await readMaxMessageBytes(this.admin, [topic])).get(topic);
+      if (limit !== undefined) return limit;
     } catch (error) {
       this.options.logger.warn(
         { topic, error: error instanceof Error ? error.name : 'Error', assumed: DEFAULT_MAX_MESSAGE_BYTES },
