@@ -12,7 +12,13 @@ export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js
 export { mapResource } from './mapping/map-resource.js';
 export { DateTimeRangeError, MAX_DATETIME_SECONDS, toDateTime } from './mapping/rows.js';
 export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
-export { MappingError } from './mapping/wire-object.js';
+export {
+  describeValue,
+  issueField,
+  issueText,
+  type MappingIssue,
+  WireObject,
+} from './mapping/wire-object.js';
 export { createSinkMetrics, type SinkMetrics } from './metrics.js';
 export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';

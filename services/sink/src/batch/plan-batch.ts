@@ -21,7 +21,6 @@ import {
 import { mapResource, type NormalisedRecord } from '../mapping/map-resource.js';
 import { type Row, rowsOf, toDateTime } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
-import { MappingError } from '../mapping/wire-object.js';
 import type { ConsumedMessage } from './consumed-message.js';
 
 export interface OutgoingDeadLetter {
@@ -251,11 +250,9 @@ function planResourceEvent(planner: Planner, message: ConsumedMessage, value: Bu
     if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
   } catch (error) {
     const reason =
-      error instanceof MappingError
-        ? `mapping: ${error.path}`
-        : error instanceof SyntaxError
-          ? 'invalid JSON'
-          : `mapping: ${error instanceof Error ? error.name : 'Error'}`;
+      error instanceof SyntaxError
+        ? 'invalid JSON'
+        : `mapping: ${error instanceof Error ? error.name : 'Error'}`;
     planner.deadLetter(message, errorText(error), reason, envelope);
     return;
   }
