@@ -202,6 +202,7 @@ async function compareTable(
     const record = mapResource(
       entity.delivery.resourceType as ResourceType,
       JSON.parse(entity.delivery.body),
+      entity.entityId,
     );
     const fields = record as unknown as Row;
     records.set(entity.entityId, fields);

@@ -345,6 +345,15 @@ export const loyaltyCustomerSchema = {
       "default": null,
       "doc": "epoch milliseconds (unconfirmed)",
       "timestamp": true
+    },
+    {
+      "name": "mappingIssues",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md)"
     }
   ]
 } as const;
@@ -373,6 +382,8 @@ export interface LoyaltyCustomer {
   tierExpiryDate: null | bigint;
   /** epoch milliseconds (unconfirmed) */
   pointsExpiryDate: null | bigint;
+  /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
+  mappingIssues: string[];
 }
 
 /** schemas/avro/loyalty-transaction.avsc */
@@ -503,6 +514,15 @@ export const loyaltyTransactionSchema = {
       ],
       "default": null,
       "doc": "redemption only (unconfirmed name)"
+    },
+    {
+      "name": "mappingIssues",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md)"
     }
   ]
 } as const;
@@ -532,6 +552,8 @@ export interface LoyaltyTransaction {
   rewardDescription: null | string;
   /** redemption only (unconfirmed name) */
   pointsSpent: null | number;
+  /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
+  mappingIssues: string[];
 }
 
 export type LoyaltyTransactionKind = 'adjustment' | 'earning' | 'redemption';
@@ -700,6 +722,15 @@ export const quizResponseSchema = {
           ]
         }
       }
+    },
+    {
+      "name": "mappingIssues",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md)"
     }
   ]
 } as const;
@@ -721,6 +752,8 @@ export interface QuizResponse {
   rewardDescription: null | string;
   answeredQuestions: QuizAnswer[];
   productRecommendations: QuizRecommendation[];
+  /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
+  mappingIssues: string[];
 }
 
 export interface QuizAnswer {
@@ -1136,6 +1169,15 @@ export const reviewSchema = {
           ]
         }
       }
+    },
+    {
+      "name": "mappingIssues",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md)"
     }
   ]
 } as const;
@@ -1189,6 +1231,8 @@ export interface Review {
   media: ReviewMedia[];
   attributesWithRating: ReviewRatingAttribute[];
   productAttributes: ReviewProductAttribute[];
+  /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
+  mappingIssues: string[];
 }
 
 export interface ReviewMedia {
@@ -1405,6 +1449,15 @@ export const surveyResponseSchema = {
           ]
         }
       }
+    },
+    {
+      "name": "mappingIssues",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md)"
     }
   ]
 } as const;
@@ -1430,6 +1483,8 @@ export interface SurveyResponse {
   /** reward.value */
   rewardValue: null | string;
   answeredQuestions: SurveyAnswer[];
+  /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
+  mappingIssues: string[];
 }
 
 export interface SurveyAnswer {

@@ -3,8 +3,10 @@
  * Every decodable event goes to the event log; per entity, only the version with the highest sequenceNumber
  * goes to the state and child tables (ReplacingMergeTree keeps the highest across batches, so the result is
  * the same for any order and any number of duplicates; of two versions with the same sequenceNumber the one
- * later in the batch wins, like a later insert). A message that cannot be planned becomes a dead letter:
- * every per-message step is guarded, so no input stops the batch. Each row remembers the message it came
+ * later in the batch wins, like a later insert). A routable event always maps (mapping policy,
+ * mapping/README.md: fields that cannot be read become NULL and mapping issues, never a dead letter); only a
+ * message that cannot be read at all becomes a dead letter: every per-message step is guarded, so no input
+ * stops the batch. Each row remembers the message it came
  * from, so a row ClickHouse refuses can be dead-lettered too.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +23,7 @@ import {
 import { mapResource, type NormalisedRecord } from '../mapping/map-resource.js';
 import { type Row, rowsOf, toDateTime } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
+import { issueField } from '../mapping/wire-object.js';
 import type { ConsumedMessage } from './consumed-message.js';
 
 export interface OutgoingDeadLetter {
@@ -47,6 +50,15 @@ export interface BatchPlan {
   deadLetters: OutgoingDeadLetter[];
   /** receive-to-now age of each event, for the freshness metric */
   receivedAtMs: number[];
+  /** mapping issues of the events mapped, counted by resource type and normalised field (label-safe) */
+  mappingIssues: MappingIssueCount[];
+}
+
+export interface MappingIssueCount {
+  resourceType: ResourceType;
+  /** the field path with array indices normalised, e.g. resource.answeredQuestions[].answer */
+  field: string;
+  count: number;
 }
 
 interface Latest {
@@ -63,6 +75,7 @@ class Planner {
   readonly receivedAtMs: number[] = [];
   readonly latest = new Map<string, Latest>();
   readonly events: Row[] = [];
+  readonly issueCounts = new Map<string, MappingIssueCount>();
 
   constructor(readonly now: number) {}
 
@@ -79,6 +92,16 @@ class Planner {
       letter: newDeadLetter(message, error, envelope, this.now),
       reason,
     });
+  }
+
+  countIssues(resourceType: ResourceType, issues: readonly string[]): void {
+    for (const issue of issues) {
+      const field = issueField(issue);
+      const key = `${resourceType}\u0000${field}`;
+      const count = this.issueCounts.get(key);
+      if (count === undefined) this.issueCounts.set(key, { resourceType, field, count: 1 });
+      else count.count += 1;
+    }
   }
 
   /** Parked data is never re-parked on Kafka (no loops): it goes straight to the dead_letters table. */
@@ -240,22 +263,22 @@ function planResourceEvent(planner: Planner, message: ConsumedMessage, value: Bu
     );
     return;
   }
-  let record: NormalisedRecord;
+  let body: unknown;
   try {
-    record = mapResource(resourceType, JSON.parse(envelope.rawBody.toString('utf8')));
-    const problems: string[] = [];
-    RESOURCE_RECORD_TYPES[resourceType].isValid(record, {
-      errorHook: (path: string[]) => problems.push(path.join('.')),
-    });
-    if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
+    body = JSON.parse(envelope.rawBody.toString('utf8'));
   } catch (error) {
-    const reason =
-      error instanceof SyntaxError
-        ? 'invalid JSON'
-        : `mapping: ${error instanceof Error ? error.name : 'Error'}`;
-    planner.deadLetter(message, errorText(error), reason, envelope);
+    planner.deadLetter(message, errorText(error), 'invalid JSON', envelope);
     return;
   }
+  const record = mapResource(resourceType, body, envelope.entityId);
+  // The mapping never throws on data and yields only what the contract allows; a record the contract refuses
+  // is a bug in the mapping, dead-lettered as any unexpected error (planBatch's guard) rather than inserted.
+  const problems: string[] = [];
+  RESOURCE_RECORD_TYPES[resourceType].isValid(record, {
+    errorHook: (path: string[]) => problems.push(path.join('.')),
+  });
+  if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
+  planner.countIssues(resourceType, record.mappingIssues);
   const entityKey = `${TABLE_LAYOUTS[resourceType].table}\u0000${envelope.entityId}`;
   const current = planner.latest.get(entityKey);
   if (current === undefined || envelope.sequenceNumber >= current.envelope.sequenceNumber) {
@@ -313,5 +336,6 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
     origins: planner.origins,
     deadLetters: planner.deadLetters,
     receivedAtMs: planner.receivedAtMs,
+    mappingIssues: [...planner.issueCounts.values()],
   };
 }

@@ -1,19 +1,39 @@
 /**
  * Okendo resources (wire shape, okendo-webhooks.md) to the normalised records of schemas/avro. Only the
  * flattening and shape-normalising happen here; columns and child rows follow from the schemas (rows.ts).
+ *
+ * Mapping policy (README.md in this folder): identity comes from the envelope (resourceType, topic,
+ * sequenceNumber, entity id), so a routable event ALWAYS yields its state row. Every other field is best
+ * effort: WireObject reads an unexpected shape as null or empty (or converts it when that is lossless) and
+ * records a mapping issue, which lands in the row's `mapping_issues` and in `sink_mapping_issues_total`.
+ * Nothing here throws on data.
  */
-import type {
-  LoyaltyCustomer,
-  LoyaltyTransaction,
-  LoyaltyTransactionKind,
-  QuizResponse,
-  ResourceType,
-  Review,
-  SurveyResponse,
+import {
+  ENTITY_ID_FIELD,
+  type LoyaltyCustomer as LoyaltyCustomerRecord,
+  type LoyaltyTransactionKind,
+  type LoyaltyTransaction as LoyaltyTransactionRecord,
+  type QuizResponse as QuizResponseRecord,
+  type ResourceType,
+  type Review as ReviewRecord,
+  type SurveyResponse as SurveyResponseRecord,
 } from '@okendo/schemas';
-import { WireObject } from './wire-object.js';
+import { issueText, WireObject } from './wire-object.js';
 
-export type NormalisedRecord = Review | LoyaltyCustomer | LoyaltyTransaction | QuizResponse | SurveyResponse;
+export type NormalisedRecord =
+  | ReviewRecord
+  | LoyaltyCustomerRecord
+  | LoyaltyTransactionRecord
+  | QuizResponseRecord
+  | SurveyResponseRecord;
+
+// What a mapper returns: the record without the issues, which mapResource adds from the WireObject's list.
+type Review = Omit<ReviewRecord, 'mappingIssues'>;
+type LoyaltyCustomer = Omit<LoyaltyCustomerRecord, 'mappingIssues'>;
+type LoyaltyTransaction = Omit<LoyaltyTransactionRecord, 'mappingIssues'>;
+type QuizResponse = Omit<QuizResponseRecord, 'mappingIssues'>;
+type SurveyResponse = Omit<SurveyResponseRecord, 'mappingIssues'>;
+type MappedFields = Review | LoyaltyCustomer | LoyaltyTransaction | QuizResponse | SurveyResponse;
 
 const joined = (values: readonly string[]): string | null => (values.length === 0 ? null : values.join(', '));
 
@@ -168,7 +188,7 @@ function surveyResponse(r: WireObject): SurveyResponse {
   };
 }
 
-const mappers: Record<ResourceType, (resource: WireObject) => NormalisedRecord> = {
+const mappers: Record<ResourceType, (resource: WireObject) => MappedFields> = {
   review,
   loyalty_customer: loyaltyCustomer,
   loyalty_adjustment_transaction: loyaltyTransaction('adjustment'),
@@ -178,8 +198,16 @@ const mappers: Record<ResourceType, (resource: WireObject) => NormalisedRecord> 
   survey_response: surveyResponse,
 };
 
-/** Maps body.resource of a webhook to its normalised record; throws MappingError on a malformed field. */
-export function mapResource(resourceType: ResourceType, body: unknown): NormalisedRecord {
+/**
+ * Maps body.resource of a webhook to its normalised record, never throwing on data: the id field is the
+ * envelope's `entityId` (identity never depends on the body), and `mappingIssues` lists what could not be read.
+ */
+export function mapResource(resourceType: ResourceType, body: unknown, entityId: string): NormalisedRecord {
   const resource = WireObject.from(body, 'body').obj('resource');
-  return mappers[resourceType](resource);
+  const fields = mappers[resourceType](resource);
+  return {
+    ...fields,
+    [ENTITY_ID_FIELD[resourceType]]: entityId,
+    mappingIssues: resource.issues.map(issueText),
+  } as NormalisedRecord;
 }

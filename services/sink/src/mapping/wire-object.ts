@@ -19,11 +19,15 @@ export interface MappingIssue {
 export const issueText = (issue: MappingIssue): string => `${issue.path}: ${issue.arrived}`;
 
 /**
- * The path of an issue as a metric label: array indices dropped and the `body.` root left off
- * (body.resource.answeredQuestions[2].answer -> resource.answeredQuestions[].answer), so the label set is
- * bounded by the keys the mappers read, never by the data.
+ * The field of an issue (its text or its path) as a metric label: array indices dropped and the `body.` root
+ * left off (body.resource.answeredQuestions[2].answer -> resource.answeredQuestions[].answer), so the label
+ * set is bounded by the keys the mappers read, never by the data.
  */
-export const issueField = (path: string): string => path.replace(/\[\d+\]/g, '[]').replace(/^body\./, '');
+export function issueField(issue: string): string {
+  const end = issue.indexOf(': ');
+  const path = end === -1 ? issue : issue.slice(0, end);
+  return path.replace(/\[\d+\]/g, '[]').replace(/^body\./, '');
+}
 
 // DateTime in ClickHouse 18.16 is a UInt32 of seconds: 1970-01-01 .. 2106-02-07.
 const MAX_DATETIME_MS = 4_294_967_295_000;
