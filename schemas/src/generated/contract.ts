@@ -286,7 +286,7 @@ export const loyaltyCustomerSchema = {
         "string"
       ],
       "default": null,
-      "doc": "pending | enrolled | blocked (unconfirmed name)"
+      "doc": "pending | enrolled | blocked (name as in the REST API)"
     },
     {
       "name": "pointsBalance",
@@ -295,7 +295,7 @@ export const loyaltyCustomerSchema = {
         "double"
       ],
       "default": null,
-      "doc": "unconfirmed name"
+      "doc": "points.balance (REST API name), else pointsBalance (a guess)"
     },
     {
       "name": "vipTierName",
@@ -304,7 +304,16 @@ export const loyaltyCustomerSchema = {
         "string"
       ],
       "default": null,
-      "doc": "vipTier.name (unconfirmed)"
+      "doc": "vipTierName (REST API name), else vipTier.name (a guess)"
+    },
+    {
+      "name": "minimumVipTierName",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "minimumVipTierName (REST API name): the lowest tier the member keeps"
     },
     {
       "name": "dateEnrolled",
@@ -368,12 +377,14 @@ export interface LoyaltyCustomer {
   birthdayDay: null | number;
   /** birthday.month */
   birthdayMonth: null | number;
-  /** pending | enrolled | blocked (unconfirmed name) */
+  /** pending | enrolled | blocked (name as in the REST API) */
   status: null | string;
-  /** unconfirmed name */
+  /** points.balance (REST API name), else pointsBalance (a guess) */
   pointsBalance: null | number;
-  /** vipTier.name (unconfirmed) */
+  /** vipTierName (REST API name), else vipTier.name (a guess) */
   vipTierName: null | string;
+  /** minimumVipTierName (REST API name): the lowest tier the member keeps */
+  minimumVipTierName: null | string;
   /** epoch milliseconds (unconfirmed) */
   dateEnrolled: null | bigint;
   /** epoch milliseconds (unconfirmed) */
@@ -441,7 +452,16 @@ export const loyaltyTransactionSchema = {
         "double"
       ],
       "default": null,
-      "doc": "points added (positive) or removed (negative)"
+      "doc": "the points of the transaction, as sent, for all three kinds"
+    },
+    {
+      "name": "pointsDelta",
+      "type": [
+        "null",
+        "double"
+      ],
+      "default": null,
+      "doc": "the change to the member's balance: earning +|amount|, redemption -|amount|, adjustment amount as sent; sum() per member is the net"
     },
     {
       "name": "date",
@@ -535,8 +555,10 @@ export interface LoyaltyTransaction {
   loyaltyCustomerId: null | string;
   /** customer.customerId */
   customerId: null | string;
-  /** points added (positive) or removed (negative) */
+  /** the points of the transaction, as sent, for all three kinds */
   amount: null | number;
+  /** the change to the member's balance: earning +|amount|, redemption -|amount|, adjustment amount as sent; sum() per member is the net */
+  pointsDelta: null | number;
   /** epoch milliseconds, from ISO-8601 */
   date: null | bigint;
   /** e.g. complete */
@@ -619,7 +641,7 @@ export const quizResponseSchema = {
         "string"
       ],
       "default": null,
-      "doc": "order.orderId"
+      "doc": "order.orderId, else order.remoteOrderId (unconfirmed: both names are guesses)"
     },
     {
       "name": "marketingOptIn",
@@ -676,7 +698,25 @@ export const quizResponseSchema = {
                 "items": "string"
               },
               "default": [],
-              "doc": "answer, one entry per chosen option; {type, value} answers give their value"
+              "doc": "answer, one entry per chosen option, scalars as text; {type, value} answers give their value (an object value: its JSON text)"
+            },
+            {
+              "name": "answerNumber",
+              "type": [
+                "null",
+                "double"
+              ],
+              "default": null,
+              "doc": "answer as a number when it is one number or one numeric string"
+            },
+            {
+              "name": "answerJson",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "the original JSON of answer, whatever its shape"
             }
           ]
         }
@@ -745,7 +785,7 @@ export interface QuizResponse {
   dateCreated: null | bigint;
   /** customer.customerId */
   customerId: null | string;
-  /** order.orderId */
+  /** order.orderId, else order.remoteOrderId (unconfirmed: both names are guesses) */
   orderId: null | string;
   marketingOptIn: null | boolean;
   /** reward.description */
@@ -762,8 +802,12 @@ export interface QuizAnswer {
   text: null | string;
   /** the answers joined with ', ' (for GROUP BY without arrayJoin) */
   answer: null | string;
-  /** answer, one entry per chosen option; {type, value} answers give their value */
+  /** answer, one entry per chosen option, scalars as text; {type, value} answers give their value (an object value: its JSON text) */
   answers: string[];
+  /** answer as a number when it is one number or one numeric string */
+  answerNumber: null | number;
+  /** the original JSON of answer, whatever its shape */
+  answerJson: null | string;
 }
 
 export interface QuizRecommendation {
@@ -1011,6 +1055,76 @@ export const reviewSchema = {
       "doc": "reward.description"
     },
     {
+      "name": "isIncentivized",
+      "type": [
+        "null",
+        "boolean"
+      ],
+      "default": null
+    },
+    {
+      "name": "variantName",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null
+    },
+    {
+      "name": "reviewerAvatarUrl",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reviewer.avatarUrl"
+    },
+    {
+      "name": "reviewerSocialConnection",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reviewer.socialConnection, e.g. facebook"
+    },
+    {
+      "name": "reviewerCountryName",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reviewer.location.country.name"
+    },
+    {
+      "name": "replyRawBody",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reply.rawBody (the reply without HTML)"
+    },
+    {
+      "name": "rewardType",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reward.type"
+    },
+    {
+      "name": "rewardValue",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null,
+      "doc": "reward.value as text (a number arrives as its decimal text)"
+    },
+    {
       "name": "tags",
       "type": {
         "type": "array",
@@ -1171,6 +1285,45 @@ export const reviewSchema = {
       }
     },
     {
+      "name": "reviewerAttributes",
+      "default": [],
+      "doc": "reviewer.attributes: what the reviewer says about themselves (skin type, age range), items shaped like productAttributes",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "ReviewReviewerAttribute",
+          "fields": [
+            {
+              "name": "title",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null
+            },
+            {
+              "name": "type",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null
+            },
+            {
+              "name": "value",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "a list value is joined with ', '"
+            }
+          ]
+        }
+      }
+    },
+    {
       "name": "mappingIssues",
       "type": {
         "type": "array",
@@ -1227,10 +1380,26 @@ export interface Review {
   replyIsPrivate: null | boolean;
   /** reward.description */
   rewardDescription: null | string;
+  isIncentivized: null | boolean;
+  variantName: null | string;
+  /** reviewer.avatarUrl */
+  reviewerAvatarUrl: null | string;
+  /** reviewer.socialConnection, e.g. facebook */
+  reviewerSocialConnection: null | string;
+  /** reviewer.location.country.name */
+  reviewerCountryName: null | string;
+  /** reply.rawBody (the reply without HTML) */
+  replyRawBody: null | string;
+  /** reward.type */
+  rewardType: null | string;
+  /** reward.value as text (a number arrives as its decimal text) */
+  rewardValue: null | string;
   tags: string[];
   media: ReviewMedia[];
   attributesWithRating: ReviewRatingAttribute[];
   productAttributes: ReviewProductAttribute[];
+  /** reviewer.attributes: what the reviewer says about themselves (skin type, age range), items shaped like productAttributes */
+  reviewerAttributes: ReviewReviewerAttribute[];
   /** what of the body could not be read as its field expects (path: what arrived); those fields are null or empty (mapping policy, services/sink/src/mapping/README.md) */
   mappingIssues: string[];
 }
@@ -1257,6 +1426,13 @@ export interface ReviewProductAttribute {
   title: string;
   type: null | string;
   /** a list value (multi-value attributes) is joined with ', ' */
+  value: null | string;
+}
+
+export interface ReviewReviewerAttribute {
+  title: null | string;
+  type: null | string;
+  /** a list value is joined with ', ' */
   value: null | string;
 }
 
@@ -1315,6 +1491,14 @@ export const surveyResponseSchema = {
     },
     {
       "name": "channelSurveyId",
+      "type": [
+        "null",
+        "string"
+      ],
+      "default": null
+    },
+    {
+      "name": "channelSurveyDescription",
       "type": [
         "null",
         "string"
@@ -1412,7 +1596,25 @@ export const surveyResponseSchema = {
                 "items": "string"
               },
               "default": [],
-              "doc": "answer, one entry per chosen option; {type, value} answers give their value"
+              "doc": "answer, one entry per chosen option, scalars as text; {type, value} answers give their value (an object value: its JSON text)"
+            },
+            {
+              "name": "answerNumber",
+              "type": [
+                "null",
+                "double"
+              ],
+              "default": null,
+              "doc": "answer as a number when it is one number or one numeric string (NPS, rating)"
+            },
+            {
+              "name": "answerJson",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "the original JSON of answer, whatever its shape"
             },
             {
               "name": "answerNpsCategory",
@@ -1429,6 +1631,15 @@ export const surveyResponseSchema = {
                 "string"
               ],
               "default": null
+            },
+            {
+              "name": "customAnswerOptionText",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "the label of the option that takes a custom answer (e.g. Other)"
             },
             {
               "name": "profileQuestionId",
@@ -1472,6 +1683,7 @@ export interface SurveyResponse {
   dateCreated: null | bigint;
   channel: null | string;
   channelSurveyId: null | string;
+  channelSurveyDescription: null | string;
   /** customer.customerId */
   customerId: null | string;
   /** order.remoteOrderId */
@@ -1494,10 +1706,16 @@ export interface SurveyAnswer {
   text: null | string;
   /** the answers joined with ', ' (for GROUP BY without arrayJoin) */
   answer: null | string;
-  /** answer, one entry per chosen option; {type, value} answers give their value */
+  /** answer, one entry per chosen option, scalars as text; {type, value} answers give their value (an object value: its JSON text) */
   answers: string[];
+  /** answer as a number when it is one number or one numeric string (NPS, rating) */
+  answerNumber: null | number;
+  /** the original JSON of answer, whatever its shape */
+  answerJson: null | string;
   answerNpsCategory: null | string;
   customAnswer: null | string;
+  /** the label of the option that takes a custom answer (e.g. Other) */
+  customAnswerOptionText: null | string;
   profileQuestionId: null | string;
   marketingOptIn: null | boolean;
 }

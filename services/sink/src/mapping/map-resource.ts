@@ -18,6 +18,7 @@ import {
   type Review as ReviewRecord,
   type SurveyResponse as SurveyResponseRecord,
 } from '@okendo/schemas';
+import { readAnswer } from './answers.js';
 import { issueText, WireObject } from './wire-object.js';
 
 export type NormalisedRecord =
@@ -37,11 +38,33 @@ type MappedFields = Review | LoyaltyCustomer | LoyaltyTransaction | QuizResponse
 
 const joined = (values: readonly string[]): string | null => (values.length === 0 ? null : values.join(', '));
 
+const present = (o: WireObject, key: string): boolean => o.value(key) !== undefined && o.value(key) !== null;
+
+/**
+ * Where Okendo's names are not settled (the REST API's next to our earlier guess), the first candidate field
+ * that is present is read; the others are not read at all, so they record no issue.
+ */
+function firstPresent<T>(
+  candidates: ReadonlyArray<readonly [WireObject, string]>,
+  read: (o: WireObject, key: string) => T | null,
+): T | null {
+  for (const [o, key] of candidates) if (present(o, key)) return read(o, key);
+  return null;
+}
+
+const num = (o: WireObject, key: string) => o.num(key);
+const str = (o: WireObject, key: string) => o.str(key);
+
+/** An attribute list item ({title, type, value}, value a string or a list of them). */
+const attribute = (a: WireObject) => ({ type: a.str('type'), value: joined(a.answers('value')) });
+
 function review(r: WireObject): Review {
   const order = r.obj('order');
   const reviewer = r.obj('reviewer');
   const location = reviewer.obj('location');
+  const country = location.obj('country');
   const reply = r.obj('reply');
+  const reward = r.obj('reward');
   return {
     subscriberId: r.str('subscriberId'),
     reviewId: r.id('reviewId'),
@@ -64,12 +87,20 @@ function review(r: WireObject): Review {
     reviewerDisplayName: reviewer.str('displayName'),
     reviewerIsVerified: reviewer.bool('isVerified'),
     reviewerVerifiedStatus: reviewer.str('verifiedStatus'),
-    reviewerCountryCode: location.obj('country').str('code'),
+    reviewerCountryCode: country.str('code'),
     reviewerZoneCode: location.str('zoneCode'),
     replyBody: reply.str('body'),
     replyDateCreated: reply.timestamp('dateCreated'),
     replyIsPrivate: reply.bool('isPrivate'),
-    rewardDescription: r.obj('reward').str('description'),
+    rewardDescription: reward.str('description'),
+    isIncentivized: r.bool('isIncentivized'),
+    variantName: r.str('variantName'),
+    reviewerAvatarUrl: reviewer.str('avatarUrl'),
+    reviewerSocialConnection: reviewer.str('socialConnection'),
+    reviewerCountryName: country.str('name'),
+    replyRawBody: reply.str('rawBody'),
+    rewardType: reward.str('type'),
+    rewardValue: reward.str('value'),
     tags: r.strings('tags'),
     media: r.objects('media').map((m) => ({
       streamId: m.str('streamId'),
@@ -89,9 +120,11 @@ function review(r: WireObject): Review {
     })),
     productAttributes: r.objects('productAttributes').map((a) => ({
       title: a.str('title') ?? '',
-      type: a.str('type'),
-      value: joined(a.answers('value')),
+      ...attribute(a),
     })),
+    reviewerAttributes: reviewer
+      .objects('attributes')
+      .map((a) => ({ title: a.str('title'), ...attribute(a) })),
   };
 }
 
@@ -104,13 +137,49 @@ function loyaltyCustomer(r: WireObject): LoyaltyCustomer {
     birthdayDay: birthday.int('day'),
     birthdayMonth: birthday.int('month'),
     status: r.str('status'),
-    pointsBalance: r.num('pointsBalance'),
-    vipTierName: r.obj('vipTier').str('name'),
+    pointsBalance: firstPresent(
+      [
+        [r.obj('points'), 'balance'],
+        [r, 'pointsBalance'],
+      ],
+      num,
+    ),
+    vipTierName: firstPresent(
+      [
+        [r, 'vipTierName'],
+        [r.obj('vipTier'), 'name'],
+      ],
+      str,
+    ),
+    minimumVipTierName: r.str('minimumVipTierName'),
     dateEnrolled: r.timestamp('dateEnrolled'),
     tierEnteredDate: r.timestamp('tierEnteredDate'),
     tierExpiryDate: r.timestamp('tierExpiryDate'),
     pointsExpiryDate: r.timestamp('pointsExpiryDate'),
   };
+}
+
+/**
+ * Sign convention of `pointsDelta` (infra/clickhouse/README.md): the change to the member's balance. `amount`
+ * is the points figure of all three kinds, but only the adjustment's sign is documented (negative removes), so
+ * an earning always adds |amount| and a redemption always removes |amount|, whichever sign Okendo sends;
+ * sum(points_delta) per member is then the net. Without `amount`, the guessed names (points, pointsSpent).
+ */
+function pointsDelta(kind: LoyaltyTransactionKind, r: WireObject): number | null {
+  const guessed = kind === 'earning' ? 'points' : kind === 'redemption' ? 'pointsSpent' : undefined;
+  const points = firstPresent(
+    guessed === undefined
+      ? [[r, 'amount']]
+      : [
+          [r, 'amount'],
+          [r, guessed],
+        ],
+    num,
+  );
+  if (points === null) return null;
+  if (kind === 'earning') return Math.abs(points);
+  if (kind === 'redemption') return points === 0 ? 0 : -Math.abs(points);
+  return points;
 }
 
 function loyaltyTransaction(kind: LoyaltyTransactionKind) {
@@ -121,6 +190,7 @@ function loyaltyTransaction(kind: LoyaltyTransactionKind) {
     loyaltyCustomerId: r.str('loyaltyCustomerId'),
     customerId: r.obj('customer').str('customerId'),
     amount: r.num('amount'),
+    pointsDelta: pointsDelta(kind, r),
     date: r.timestamp('date'),
     status: r.str('status'),
     notificationText: r.str('notificationText'),
@@ -133,6 +203,7 @@ function loyaltyTransaction(kind: LoyaltyTransactionKind) {
 }
 
 function quizResponse(r: WireObject): QuizResponse {
+  const order = r.obj('order');
   return {
     quizResponseId: r.id('quizResponseId'),
     subscriberId: r.str('subscriberId'),
@@ -140,13 +211,20 @@ function quizResponse(r: WireObject): QuizResponse {
     quizName: r.str('quizName'),
     dateCreated: r.timestamp('dateCreated'),
     customerId: r.obj('customer').str('customerId'),
-    orderId: r.obj('order').str('orderId'),
+    orderId: firstPresent(
+      [
+        [order, 'orderId'],
+        [order, 'remoteOrderId'],
+      ],
+      str,
+    ),
     marketingOptIn: r.bool('marketingOptIn'),
     rewardDescription: r.obj('reward').str('description'),
-    answeredQuestions: r.objects('answeredQuestions').map((q, i) => {
-      const answers = q.answers('answer');
-      return { questionId: q.str('id') ?? `#${i}`, text: q.str('text'), answer: joined(answers), answers };
-    }),
+    answeredQuestions: r.objects('answeredQuestions').map((q, i) => ({
+      questionId: q.str('id') ?? `#${i}`,
+      text: q.str('text'),
+      ...readAnswer(q),
+    })),
     productRecommendations: r.objects('productRecommendations').map((p, i) => ({
       productId: p.str('productId') ?? `#${i}`,
       variantIds: p.strings('variantIds'),
@@ -166,25 +244,23 @@ function surveyResponse(r: WireObject): SurveyResponse {
     dateCreated: r.timestamp('dateCreated'),
     channel: r.str('channel'),
     channelSurveyId: r.str('channelSurveyId'),
+    channelSurveyDescription: r.str('channelSurveyDescription'),
     customerId: r.obj('customer').str('customerId'),
     remoteOrderId: r.obj('order').str('remoteOrderId'),
     rewardDescription: reward.str('description'),
     rewardType: reward.str('type'),
     rewardValue: reward.str('value'),
-    answeredQuestions: r.objects('answeredQuestions').map((q, i) => {
-      const answers = q.answers('answer');
-      return {
-        questionId: q.str('id') ?? `#${i}`,
-        type: q.str('type'),
-        text: q.str('text'),
-        answer: joined(answers),
-        answers,
-        answerNpsCategory: q.str('answerNpsCategory'),
-        customAnswer: q.str('customAnswer'),
-        profileQuestionId: q.str('profileQuestionId'),
-        marketingOptIn: q.bool('marketingOptIn'),
-      };
-    }),
+    answeredQuestions: r.objects('answeredQuestions').map((q, i) => ({
+      questionId: q.str('id') ?? `#${i}`,
+      type: q.str('type'),
+      text: q.str('text'),
+      ...readAnswer(q),
+      answerNpsCategory: q.str('answerNpsCategory'),
+      customAnswer: q.str('customAnswer'),
+      customAnswerOptionText: q.str('customAnswerOptionText'),
+      profileQuestionId: q.str('profileQuestionId'),
+      marketingOptIn: q.bool('marketingOptIn'),
+    })),
   };
 }
 

@@ -57,6 +57,7 @@ const CHILD_TABLES: Record<string, { table: string; valueColumn?: string }> = {
   'Review.media': { table: 'review_media' },
   'Review.attributesWithRating': { table: 'review_rating_attributes' },
   'Review.productAttributes': { table: 'review_product_attributes' },
+  'Review.reviewerAttributes': { table: 'review_reviewer_attributes' },
   'QuizResponse.answeredQuestions': { table: 'quiz_answers' },
   'QuizResponse.productRecommendations': { table: 'quiz_recommendations' },
   'SurveyResponse.answeredQuestions': { table: 'survey_answers' },
