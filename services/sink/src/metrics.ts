@@ -14,6 +14,7 @@ export interface SinkMetrics {
   paused: Gauge;
   systemicError: Gauge<'table' | 'error'>;
   lastFlushSuccess: Gauge;
+  mappingIssues: Counter<'resource_type' | 'field'>;
 }
 
 export function createSinkMetrics(): SinkMetrics {
@@ -81,6 +82,12 @@ export function createSinkMetrics(): SinkMetrics {
     lastFlushSuccess: new Gauge({
       name: 'sink_last_flush_success_timestamp_seconds',
       help: 'When the last flush was written and committed (Unix seconds)',
+      registers: [registry],
+    }),
+    mappingIssues: new Counter({
+      name: 'sink_mapping_issues_total',
+      help: 'Fields of committed events that could not be read as expected (stored as NULL, named in mapping_issues), by resource type and field path (array indices as [])',
+      labelNames: ['resource_type', 'field'],
       registers: [registry],
     }),
   };

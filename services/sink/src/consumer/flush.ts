@@ -61,6 +61,9 @@ export async function runFlush(messages: ConsumedMessage[], context: FlushContex
   failpoints.reach('before-commit');
   await context.commit(messages);
   metrics.lastFlushSuccess.set(Date.now() / 1_000);
+  // After the commit: a flush that fails before it is consumed and counted again, once it succeeds.
+  for (const { resourceType, field, count } of plan.mappingIssues)
+    metrics.mappingIssues.inc({ resource_type: resourceType, field }, count);
 }
 
 async function publishDeadLetters(context: FlushContext, letters: readonly OutgoingDeadLetter[]) {
