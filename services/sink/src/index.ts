@@ -21,6 +21,7 @@ export {
 } from './mapping/wire-object.js';
 export { createSinkMetrics, type SinkMetrics } from './metrics.js';
 export { type RunningSink, startSink } from './server.js';
+export * from './replay/index.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';
 export { type ClickHouseServerOptions, ClickHouseServerWarehouse } from './warehouse/clickhouse-server.js';
 export { openWarehouse } from './warehouse/open-warehouse.js';

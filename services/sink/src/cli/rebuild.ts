@@ -1,0 +1,150 @@
+/**
+ * `npm run rebuild -- [--resource-type T]... [--source S]... [--since DATE] [--until DATE] [--dry-run]`:
+ * re-derives the state and child tables from the event log through the sink's own mapping and insert path
+ * (services/sink/src/replay/rebuild.ts says why it is safe while the sink runs). Warehouse settings are the
+ * sink's (CLICKHOUSE_URL or CHDB_DATA_DIR, CLICKHOUSE_DATABASE).
+ */
+import { parseArgs } from 'node:util';
+import { isResourceType, RESOURCE_TYPES } from '@okendo/schemas';
+import { loadWarehouseConfig } from '../config.js';
+import type { EventLogFilter } from '../replay/event-log-reader.js';
+import { DEFAULT_PAGE_SIZE, type RebuildSummary, rebuildState } from '../replay/rebuild.js';
+import {
+  EXIT,
+  formatCounts,
+  openReplayWarehouse,
+  parseIsoDate,
+  parsePositiveInteger,
+  progressBar,
+  UsageError,
+} from '../replay/terminal.js';
+
+const HELP = `usage: npm run rebuild -- [options]
+
+Re-derives the state and child tables (reviews, loyalty_*, quiz_*, survey_*) from the event log (events),
+through the sink's own mapping, e.g. after a migration added a column and the mapping fills it. Safe while
+the sink runs on a ClickHouse server; in embedded mode (chDB) stop the sink first.
+
+options:
+  --resource-type T   only events of this resource type (repeat, or comma-separate): ${RESOURCE_TYPES.join(', ')}
+  --source S          only events of this source (Okendo account; repeat, or comma-separate)
+  --since DATE        only events received at or after DATE (2026-11-30 = UTC midnight, or 2026-11-30T12:00:00Z)
+  --until DATE        only events received before DATE
+  --dry-run           read and plan everything, print the counts, write nothing
+  --page-size N       events per page (default ${DEFAULT_PAGE_SIZE}); memory is about one page of payloads
+  --json              print the summary as one JSON object
+  --help              this text
+
+environment: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (unset: chDB in CHDB_DATA_DIR),
+CLICKHOUSE_DATABASE (default okendo).
+
+exit codes: 0 done; 1 stopped by an error (configuration, warehouse, a table or column missing: apply the
+migrations); 2 bad command line; 3 done, but some events could not be planned or some rows were refused.`;
+
+function list(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+function parse(argv: readonly string[]) {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'resource-type': { type: 'string', multiple: true },
+      source: { type: 'string', multiple: true },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'page-size': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const named = list(values['resource-type']);
+  const resourceTypes = named.filter(isResourceType);
+  const unknown = named.filter((t) => !isResourceType(t));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--resource-type: unknown ${unknown.join(', ')} (known: ${RESOURCE_TYPES.join(', ')})`,
+    );
+  }
+  const filter: EventLogFilter = {
+    resourceTypes,
+    sources: list(values.source),
+    ...(values.since === undefined ? {} : { sinceMs: parseIsoDate('--since', values.since) }),
+    ...(values.until === undefined ? {} : { untilMs: parseIsoDate('--until', values.until) }),
+  };
+  if (filter.sinceMs !== undefined && filter.untilMs !== undefined && filter.sinceMs >= filter.untilMs) {
+    throw new UsageError('--since must be before --until');
+  }
+  return {
+    help: values.help,
+    json: values.json,
+    dryRun: values['dry-run'],
+    pageSize: parsePositiveInteger('--page-size', values['page-size'], DEFAULT_PAGE_SIZE),
+    filter,
+  };
+}
+
+function report(summary: RebuildSummary): string[] {
+  const verb = summary.dryRun ? 'would write' : 'written';
+  const lines = [
+    `${summary.dryRun ? 'rebuild (dry run, nothing written)' : 'rebuild'}: ${summary.eventsRead.toLocaleString('en-US')} events read in ${summary.pages} page(s), ${summary.seconds.toFixed(1)} s, ${Math.round(summary.eventsPerSecond).toLocaleString('en-US')} events/s`,
+    `rows ${verb} per table:`,
+    ...formatCounts(summary.rowsByTable),
+  ];
+  if (Object.keys(summary.notPlanned).length > 0) {
+    lines.push('events that could not be planned (the sink would dead-letter them; not published):');
+    lines.push(...formatCounts(summary.notPlanned));
+  }
+  if (Object.keys(summary.refused).length > 0) {
+    lines.push('rows the warehouse refused, per table:', ...formatCounts(summary.refused));
+  }
+  return lines;
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    // parseArgs throws a TypeError for an unknown or incomplete flag
+    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
+    console.error(`${error.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    console.log(HELP);
+    return EXIT.done;
+  }
+  const { warehouse: config, database } = loadWarehouseConfig();
+  const warehouse = await openReplayWarehouse(config);
+  const bar = progressBar(options.dryRun ? 'planning' : 'rebuilding');
+  try {
+    const summary = await rebuildState({
+      warehouse,
+      database,
+      filter: options.filter,
+      pageSize: options.pageSize,
+      dryRun: options.dryRun,
+      onProgress: ({ eventsRead, total }) => bar.update(eventsRead, total),
+    });
+    bar.stop();
+    if (options.json) console.log(JSON.stringify(summary));
+    else for (const line of report(summary)) console.log(line);
+    const incomplete = Object.keys(summary.notPlanned).length > 0 || Object.keys(summary.refused).length > 0;
+    return incomplete ? EXIT.incomplete : EXIT.done;
+  } finally {
+    bar.stop();
+    await warehouse.close();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(`rebuild stopped: ${(error as Error).message}`);
+  process.exitCode = EXIT.failed;
+}

@@ -1,0 +1,13 @@
+/** Replays of the event log through the live sink's mapping and insert path: rebuild and re-drive. */
+export {
+  countEvents,
+  type EventLogFilter,
+  type EventLogRow,
+  filterConditions,
+  readEventLog,
+  stringLiteral,
+} from './event-log-reader.js';
+export { type ReplayedEvent, replayedEvent } from './event-message.js';
+export { DEFAULT_PAGE_SIZE, type RebuildOptions, type RebuildSummary, rebuildState } from './rebuild.js';
+export { REDRIVEN, type RedriveOptions, type RedriveSummary, redriveDeadLetters } from './redrive.js';
+export { DERIVED_TABLES, ReplayStoppedError, type ReplayWriteOptions } from './replay-writer.js';
