@@ -144,12 +144,58 @@ describe('planBatch: what cannot be planned becomes a dead letter, never a crash
     expect(plan.rows.get('reviews')).toBeUndefined();
   });
 
-  it('a malformed field: the dead letter has the message, the log reason only the path', () => {
+  it('a malformed field is no dead letter: the row is stored with its issue, the metric gets only the path', () => {
     const body = JSON.parse(review.body);
     body.resource.rating = 'alice@example.com';
+    body.resource.answeredQuestions = 'not read by a review';
+    body.resource.media = [{ streamId: 1 }, 'x', { isHidden: 'no' }, 'y'];
     const plan = planBatch([encoded(envelope(review, { rawBody: Buffer.from(JSON.stringify(body)) }))], NOW);
-    expect(plan.deadLetters[0]?.reason).toBe('mapping: body.resource.rating');
-    expect(plan.deadLetters[0]?.letter.error).toMatch(/body\.resource\.rating must be a number/);
+    expect(plan.deadLetters).toEqual([]);
+    const [row] = plan.rows.get('reviews') ?? [];
+    expect(row).toMatchObject({
+      review_id: review.entityId,
+      sequence_number: review.sequenceNumber,
+      rating: null,
+      title: body.resource.title,
+      mapping_issues: [
+        'body.resource.rating: string "alice@example.com"',
+        'body.resource.media[1]: string "x"',
+        'body.resource.media[3]: string "y"',
+        'body.resource.media[2].isHidden: string "no"',
+      ],
+    });
+    expect(plan.mappingIssues).toEqual([
+      { resourceType: 'review', field: 'resource.rating', count: 1 },
+      { resourceType: 'review', field: 'resource.media[]', count: 2 },
+      { resourceType: 'review', field: 'resource.media[].isHidden', count: 1 },
+    ]);
+  });
+
+  it('mapping issues are counted per event, superseded versions included; the rows carry the latest', () => {
+    const older = JSON.parse(review.body);
+    older.resource.rating = 'five';
+    const newer = JSON.parse(review.body);
+    newer.resource.title = { text: 'hi' };
+    const plan = planBatch(
+      [
+        encoded(envelope(review, { rawBody: Buffer.from(JSON.stringify(older)) })),
+        encoded(
+          envelope(review, {
+            messageId: 'm2',
+            sequenceNumber: BigInt(review.sequenceNumber) + 1n,
+            rawBody: Buffer.from(JSON.stringify(newer)),
+          }),
+        ),
+      ],
+      NOW,
+    );
+    expect(plan.rows.get('reviews')?.map((r) => r['mapping_issues'])).toEqual([
+      ['body.resource.title: object {"text":"hi"}'],
+    ]);
+    expect(plan.mappingIssues).toEqual([
+      { resourceType: 'review', field: 'resource.rating', count: 1 },
+      { resourceType: 'review', field: 'resource.title', count: 1 },
+    ]);
   });
 
   it.each([
