@@ -99,6 +99,7 @@ function fullReview(reviewId: string): Resource {
     subscriberId: SUBSCRIBER_ID,
     reviewId,
     ...SERUM,
+    variantName: '30 ml',
     rating: 5,
     title: 'My skin has never felt this calm',
     body: 'I have combination skin that gets red around the nose. After three weeks of using this serum every morning the redness is mostly gone and it sits nicely under sunscreen. The rose scent is light and fades within a few minutes.',
@@ -106,6 +107,7 @@ function fullReview(reviewId: string): Resource {
     sentiment: 'positive', // value set unconfirmed
     containsProfanity: false,
     isRecommended: true,
+    isIncentivized: true,
     helpfulCount: 0,
     unhelpfulCount: 0,
     dateCreated: '2026-10-14T09:21:33.120Z',
@@ -150,15 +152,15 @@ function fullReview(reviewId: string): Resource {
       isVerified: true,
       verifiedStatus: 'verifiedBuyer', // value set unconfirmed
       avatarUrl: 'https://media.example.com/avatars/maya-okafor.jpg',
-      socialConnection: 'none', // value set unconfirmed
-      location: { country: { code: 'GB', name: 'United Kingdom' }, zoneCode: 'ENG' },
-      // element shape unconfirmed: assumed to mirror productAttributes
+      socialConnection: 'facebook', // the REST API reference's example value
+      location: { country: { code: 'gb', name: 'United Kingdom' }, zoneCode: 'ENG' },
+      // {title, type, value} as in the REST API reference's example
       attributes: [
         { title: 'Skin type', type: 'single-value', value: 'Combination' },
         { title: 'Age range', type: 'single-value', value: '25 - 34' },
       ],
     },
-    // only `description` is documented; type/value mirror the survey reward
+    // description, type and value are the documented names; type's values are unconfirmed
     reward: { description: '15% off your next order', type: 'percentage_discount', value: 15 },
   };
 }
@@ -179,7 +181,9 @@ const reviewFixtures = lifecycle('review', REVIEW_ID, ['1742093318', '1742095127
 });
 
 // ---------------------------------------------------------------------------------------------------
-// loyalty_customer (only loyaltyCustomerId, customer and birthday are documented names)
+// loyalty_customer: the webhook docs name loyaltyCustomerId, customer and birthday; points.balance, status,
+// vipTierName and minimumVipTierName are the REST API's names (GET /loyalty/customers), used here as the
+// webhook's most likely ones. The dates are guesses.
 
 const LOYALTY_CUSTOMER_ID = '5d2e8a41-7f3b-4c96-b1d8-0e6a9c4f2b57';
 
@@ -188,9 +192,10 @@ function loyaltyCustomer(loyaltyCustomerId: string, customer: Resource): Resourc
     loyaltyCustomerId,
     customer,
     birthday: { day: 12, month: 4 },
-    status: 'enrolled', // unconfirmed name; help centre: pending | enrolled | blocked
-    pointsBalance: 1450, // unconfirmed name
-    vipTier: { name: 'Silver' }, // unconfirmed name
+    status: 'enrolled',
+    points: { balance: 1450 },
+    vipTierName: 'Silver',
+    minimumVipTierName: 'Bronze',
     dateEnrolled: '2026-03-02T18:44:09.512Z', // unconfirmed name
     tierEnteredDate: '2026-07-19T11:05:51.004Z', // unconfirmed name
     tierExpiryDate: '2027-07-19T11:05:51.004Z', // unconfirmed name
@@ -208,8 +213,9 @@ const loyaltyCustomerFixtures = lifecycle(
     // An order pushes her over the Gold threshold.
     update: {
       ...loyaltyCustomerCreate,
-      pointsBalance: 2620,
-      vipTier: { name: 'Gold' },
+      points: { balance: 2620 },
+      vipTierName: 'Gold',
+      minimumVipTierName: 'Silver',
       tierEnteredDate: '2026-10-20T16:12:40.288Z',
       tierExpiryDate: '2027-10-20T16:12:40.288Z',
       pointsExpiryDate: '2027-10-20T16:12:40.288Z',
@@ -417,10 +423,11 @@ const surveyCreate: Resource = {
   dateCreated: '2026-10-14T09:24:51.066Z',
   channel: 'post_purchase',
   channelSurveyId: '62d7a0f5-b8e3-4c19-9a4d-3e1f6b8c0d27',
+  channelSurveyDescription: 'Thank-you page survey',
   customer: CUSTOMER_PRIYA,
   order: { remoteOrderId: '5829301809369' },
   answeredQuestions: surveyQuestions('Instagram', 'Packaging was lovely.'),
-  reward: { description: '10% off your next order', type: 'percentage_discount', value: 10 },
+  reward: { description: '10% off your next order', type: 'percentage_discount', value: '10' },
 };
 
 const surveyFixtures = lifecycle(
@@ -690,6 +697,177 @@ const rawWhitespace: WebhookFixture = {
   body: RAW_WHITESPACE_BODY,
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Shapes the lifecycles above do not show: every survey answer shape public consumers handle, the guessed
+// loyalty member names, transaction amounts of either sign. Each comes as a create and an update of its own
+// entity; the creates are edge cases, and traffic mixes all of them in (TRAFFIC_SHAPE_VARIANTS).
+
+/** create and update of one entity; the update changes what `change` says. */
+function createAndUpdate(
+  name: string,
+  resourceType: string,
+  entityId: string,
+  sequenceNumbers: readonly [create: string, update: string],
+  create: Resource,
+  change: Resource,
+): readonly [WebhookFixture, WebhookFixture] {
+  return [
+    fixture(`edge.${resourceType}-${name}`, resourceType, 'create', entityId, sequenceNumbers[0], create),
+    fixture(`variant.${resourceType}-${name}.update`, resourceType, 'update', entityId, sequenceNumbers[1], {
+      ...create,
+      ...change,
+    }),
+  ];
+}
+
+const EVERY_SHAPE_SURVEY_RESPONSE_ID = '2d6f9b1e-7c4a-4e83-9a5d-c1b8e3f70a46';
+
+/** One answered question per answer shape; ids are stable so tests can name them. */
+export const ANSWER_SHAPE_QUESTIONS: readonly Readonly<Record<string, unknown>>[] = [
+  { id: 'shape-string', type: 'single-choice', text: 'How did you hear about us?', answer: 'TikTok' },
+  {
+    id: 'shape-string-list',
+    type: 'multiple-choice',
+    text: 'Which products are you most excited to try?',
+    answer: ['Face serum', 'Night cream'],
+  },
+  {
+    id: 'shape-number',
+    type: 'nps',
+    text: 'How likely are you to recommend us to a friend?',
+    answer: 10,
+    answerNpsCategory: 'promoter',
+  },
+  { id: 'shape-numeric-string', type: 'rating', text: 'How would you rate the packaging?', answer: '4' },
+  { id: 'shape-boolean', type: 'yes-no', text: 'Would you buy from us again?', answer: true },
+  {
+    id: 'shape-typed-string',
+    type: 'free-text',
+    text: 'What did you like most?',
+    answer: { type: 'text', value: 'The pump bottle' },
+  },
+  {
+    id: 'shape-typed-number',
+    type: 'nps',
+    text: 'How likely are you to recommend the serum?',
+    answer: { type: 'nps', value: 6 },
+    answerNpsCategory: 'detractor',
+  },
+  {
+    id: 'shape-typed-list',
+    type: 'multiple-choice',
+    text: 'Where do you follow us?',
+    answer: { type: 'multiple-choice', value: ['Instagram', 'A friend'] },
+  },
+  {
+    id: 'shape-typed-boolean',
+    type: 'yes-no',
+    text: 'Was your order on time?',
+    answer: { type: 'boolean', value: false },
+  },
+  {
+    id: 'shape-typed-object',
+    type: 'address',
+    text: 'Where should we send your sample?',
+    answer: { type: 'address', value: { city: 'Leeds', countryCode: 'GB' } },
+  },
+  {
+    id: 'shape-typed-null',
+    type: 'date',
+    text: 'When is your birthday? (optional)',
+    answer: { type: 'date', value: null },
+  },
+  {
+    id: 'shape-custom',
+    type: 'single-choice',
+    text: 'What made you buy today?',
+    answer: 'Other',
+    customAnswer: 'A podcast ad',
+    customAnswerOptionText: 'Other (please specify)',
+  },
+  { id: 'shape-null', type: 'free-text', text: 'Anything else?', answer: null },
+];
+
+const [everyShapeSurvey, everyShapeSurveyUpdate] = createAndUpdate(
+  'every-answer-shape',
+  'survey_response',
+  EVERY_SHAPE_SURVEY_RESPONSE_ID,
+  ['1290467588', '1290468120'],
+  {
+    ...surveyCreate,
+    surveyResponseId: EVERY_SHAPE_SURVEY_RESPONSE_ID,
+    channel: 'email',
+    channelSurveyDescription: 'Post-delivery email survey',
+    answeredQuestions: ANSWER_SHAPE_QUESTIONS,
+  },
+  { answeredQuestions: ANSWER_SHAPE_QUESTIONS.slice(0, 8) },
+);
+
+// The names we guessed before the REST API's were known: still read when the REST ones are absent.
+const guessedNamesLoyaltyCustomerId = '9b3e5d71-0a2c-4f86-8e4b-6d1f7a9c2e05';
+const [guessedNamesLoyaltyCustomer, guessedNamesLoyaltyCustomerUpdate] = createAndUpdate(
+  'guessed-names',
+  'loyalty_customer',
+  guessedNamesLoyaltyCustomerId,
+  ['903423077', '903423514'],
+  {
+    ...loyaltyCustomer(guessedNamesLoyaltyCustomerId, CUSTOMER_LIAM),
+    // JSON.stringify leaves out undefined: the body carries only the guessed names
+    points: undefined,
+    vipTierName: undefined,
+    minimumVipTierName: undefined,
+    pointsBalance: 380,
+    vipTier: { name: 'Bronze' },
+  },
+  { pointsBalance: 530 },
+);
+
+// Okendo documents only the adjustment's sign (negative removes points); a redemption may as well carry the
+// points spent as a positive amount.
+const positiveRedemptionId = 'c7a1e4f9-3b6d-4a20-9e8c-5f2d0b7a1c63';
+const [positiveRedemption, positiveRedemptionUpdate] = createAndUpdate(
+  'positive-amount',
+  'loyalty_redemption_transaction',
+  positiveRedemptionId,
+  ['774511406', '774512093'],
+  transaction(positiveRedemptionId, LOYALTY_CUSTOMER_ID, CUSTOMER_MAYA, {
+    amount: 500,
+    date: '2026-10-24T12:30:44.512Z',
+    notificationText: 'You redeemed 500 points for free shipping.',
+    status: 'complete',
+    reward: { description: 'Free shipping', type: 'free_shipping' },
+  }),
+  { status: 'refunded' },
+);
+
+const negativeAdjustmentId = '4f8b2c6e-1d9a-4e73-b5c0-a2e7d3f91b48';
+const [negativeAdjustment, negativeAdjustmentUpdate] = createAndUpdate(
+  'negative-amount',
+  'loyalty_adjustment_transaction',
+  negativeAdjustmentId,
+  ['611216342', '611216990'],
+  transaction(negativeAdjustmentId, LOYALTY_CUSTOMER_ID, CUSTOMER_MAYA, {
+    amount: -120,
+    date: '2026-10-25T09:14:05.208Z',
+    internalReason: 'Order #10517 partly refunded',
+    notificationText: 'We removed 120 points after your refund.',
+    status: 'complete',
+  }),
+  { internalReason: 'Order #10517 partly refunded (ticket #48377)' },
+);
+
+/** Every shape above as a create and an update: traffic sends these as well as the lifecycles. */
+export const TRAFFIC_SHAPE_VARIANTS: readonly WebhookFixture[] = [
+  everyShapeSurvey,
+  everyShapeSurveyUpdate,
+  guessedNamesLoyaltyCustomer,
+  guessedNamesLoyaltyCustomerUpdate,
+  positiveRedemption,
+  positiveRedemptionUpdate,
+  negativeAdjustment,
+  negativeAdjustmentUpdate,
+];
+
 /** Awkward but valid deliveries; each has its own entity id. */
 export const EDGE_CASE_FIXTURES: readonly WebhookFixture[] = [
   unicodeReview,
@@ -702,4 +880,8 @@ export const EDGE_CASE_FIXTURES: readonly WebhookFixture[] = [
   bigSeqLoyaltyCustomer,
   maxSeqReview,
   rawWhitespace,
+  everyShapeSurvey,
+  guessedNamesLoyaltyCustomer,
+  positiveRedemption,
+  negativeAdjustment,
 ];

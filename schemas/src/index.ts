@@ -6,7 +6,13 @@ export {
   RESOURCE_RECORD_TYPES,
   unroutedCodec,
 } from './codecs.js';
-export { EDGE_CASE_FIXTURES, FIXTURES, type WebhookFixture } from './fixtures.js';
+export {
+  ANSWER_SHAPE_QUESTIONS,
+  EDGE_CASE_FIXTURES,
+  FIXTURES,
+  TRAFFIC_SHAPE_VARIANTS,
+  type WebhookFixture,
+} from './fixtures.js';
 export type * from './generated/contract.js';
 export {
   DEFAULT_TOPIC_PREFIX,

@@ -3,7 +3,13 @@
  * with fresh ids and increasing sequence numbers per entity (create, updates, sometimes a delete).
  * Deterministic for a given seed, so a failing run can be replayed.
  */
-import { FIXTURES, RESOURCE_TYPES, type ResourceType, type WebhookFixture } from '@okendo/schemas';
+import {
+  FIXTURES,
+  RESOURCE_TYPES,
+  type ResourceType,
+  TRAFFIC_SHAPE_VARIANTS,
+  type WebhookFixture,
+} from '@okendo/schemas';
 import { TABLE_LAYOUTS } from '@okendo/sink';
 import { poisonBody } from './poison-delivery.js';
 
@@ -58,6 +64,17 @@ function template(resourceType: ResourceType, topic: PlannedDelivery['topic']) {
   return fixture;
 }
 
+/**
+ * The lifecycle fixture of this type and topic or, as often, one of the shape variants (every survey answer
+ * shape, guessed loyalty names, signed transaction amounts), so traffic exercises them all.
+ */
+function mixedTemplate(resourceType: ResourceType, topic: PlannedDelivery['topic'], next: () => number) {
+  const variants = TRAFFIC_SHAPE_VARIANTS.filter((f) => f.resourceType === resourceType && f.topic === topic);
+  if (variants.length === 0) return template(resourceType, topic);
+  const pick = Math.floor(next() * (variants.length + 1));
+  return variants[pick - 1] ?? template(resourceType, topic);
+}
+
 export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
   const next = random(options.seed);
   const weights = RESOURCE_TYPES.map((type) => options.mix?.[type] ?? 1);
@@ -81,7 +98,7 @@ export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
     for (let v = 0; v < versions; v++) {
       const topic: PlannedDelivery['topic'] =
         v === 0 ? 'create' : deleted && v === versions - 1 ? 'delete' : 'update';
-      const fixture = template(resourceType, topic);
+      const fixture = mixedTemplate(resourceType, topic, next);
       sequenceNumber += 1n + BigInt(Math.floor(next() * 1_000));
       const body = reidentify(fixture, entityId, sequenceNumber);
       deliveries.push({
