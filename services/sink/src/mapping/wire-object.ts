@@ -34,6 +34,7 @@ const MAX_DATETIME_MS = 4_294_967_295_000;
 const MAX_INT32 = 2_147_483_647;
 const MIN_INT32 = -2_147_483_648;
 const DESCRIBED_CHARS = 40;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 // Plain decimal notation only: Number() would also take "0x10", "0b1" and "" (as 0), which are not lossless.
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -168,7 +169,8 @@ export class WireObject {
     const value = this.value(key);
     if (value === undefined || value === null || value === '') return null;
     if (typeof value !== 'string') return this.odd(key, null);
-    const ms = Date.parse(value);
+    // Date.parse alone would also take "1" (as 2001) or "May 5": only ISO-8601's date-first form is read.
+    const ms = ISO_DATE.test(value) ? Date.parse(value) : Number.NaN;
     if (Number.isNaN(ms)) return this.odd(key, null, `not a date-time: ${describeValue(value)}`);
     if (ms < 0 || ms > MAX_DATETIME_MS)
       return this.odd(key, null, `out of DateTime range: ${describeValue(value)}`);
