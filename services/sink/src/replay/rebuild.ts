@@ -28,8 +28,8 @@ export interface RebuildOptions {
   /** plan and count, write nothing */
   dryRun?: boolean;
   write?: ReplayWriteOptions;
-  /** after each page: events read so far and the (upper bound) total */
-  onProgress?: (progress: { eventsRead: number; total: number }) => void;
+  /** after each page: events read so far and the (upper bound) total; the next page waits for it */
+  onProgress?: (progress: { eventsRead: number; total: number }) => void | Promise<void>;
   now?: () => number;
 }
 
@@ -96,7 +96,7 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildSumm
     for (const [table, list] of refused) bump(summary.refused, table, list.length);
     summary.eventsRead += page.length;
     summary.pages++;
-    options.onProgress?.({
+    await options.onProgress?.({
       eventsRead: summary.eventsRead,
       total: Math.max(summary.total, summary.eventsRead),
     });
