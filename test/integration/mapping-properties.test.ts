@@ -9,6 +9,8 @@
  * dead letter.
  */
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@okendo/infra/clickhouse';
 import { RESOURCE_TYPES, type ResourceType } from '@okendo/schemas';
@@ -27,6 +29,7 @@ import {
   oddBodySpec,
   oddEnvelope,
 } from '../traffic/odd-bodies.js';
+import { repoRoot } from '../vitest.shared.js';
 
 const infra = runInfra();
 const PER_TYPE = 200;
@@ -124,6 +127,15 @@ describe.each(warehouseEngines(infra))('mapping policy on $name', ({ name, missi
           `SELECT toString(count()) AS n FROM ${database}.dead_letters`,
         );
         expect(letters?.n).toBe('0');
+        // The schema README's query of the Mapping policy section runs and finds the issues.
+        const readme = await readFile(join(repoRoot, 'infra', 'clickhouse', 'README.md'), 'utf8');
+        const section = readme.split(/^## Mapping policy\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+        const query = /```sql\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+        const top = await warehouse.query<{ issue: string; reviews: string }>(
+          query.replaceAll('okendo.', `${database}.`),
+        );
+        expect(top.length, `${name}: ${query}`).toBeGreaterThan(0);
+        expect(top[0]?.issue).toMatch(/^body\.resource/);
       } finally {
         await warehouse.command(`DROP DATABASE IF EXISTS ${database}`);
         await close();
