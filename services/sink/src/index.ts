@@ -20,8 +20,8 @@ export {
   WireObject,
 } from './mapping/wire-object.js';
 export { createSinkMetrics, type SinkMetrics } from './metrics.js';
-export { type RunningSink, startSink } from './server.js';
 export * from './replay/index.js';
+export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';
 export { type ClickHouseServerOptions, ClickHouseServerWarehouse } from './warehouse/clickhouse-server.js';
 export { openWarehouse } from './warehouse/open-warehouse.js';
