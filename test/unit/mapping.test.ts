@@ -135,6 +135,15 @@ describe('mapResource', () => {
     ]);
   });
 
+  it('a row lists at most 100 issues, the last saying how many more', () => {
+    const wire = body('review.create');
+    wire.resource.tags = Array.from({ length: 150 }, () => null);
+    const issues = mapResource('review', wire, wire.resource.reviewId).mappingIssues;
+    expect(issues).toHaveLength(100);
+    expect(issues[98]).toBe('body.resource.tags[98]: null');
+    expect(issues[99]).toBe('body: 51 more issues not listed');
+  });
+
   it('what arrived is cut to 40 characters, never inside a surrogate pair', () => {
     const wire = body('review.create');
     wire.resource.rating = `${'x'.repeat(39)}😀${'y'.repeat(100_000)}`;

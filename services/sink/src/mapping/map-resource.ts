@@ -275,15 +275,28 @@ const mappers: Record<ResourceType, (resource: WireObject) => MappedFields> = {
 };
 
 /**
+ * At most this many issues per row (the last one says how many more): an array of 100,000 nulls is one body
+ * under Kafka's message limit, and must not become a row of megabytes.
+ */
+const MAX_LISTED_ISSUES = 100;
+
+/**
  * Maps body.resource of a webhook to its normalised record, never throwing on data: the id field is the
  * envelope's `entityId` (identity never depends on the body), and `mappingIssues` lists what could not be read.
  */
 export function mapResource(resourceType: ResourceType, body: unknown, entityId: string): NormalisedRecord {
   const resource = WireObject.from(body, 'body').obj('resource');
   const fields = mappers[resourceType](resource);
+  const issues = resource.issues.map(issueText);
   return {
     ...fields,
     [ENTITY_ID_FIELD[resourceType]]: entityId,
-    mappingIssues: resource.issues.map(issueText),
+    mappingIssues:
+      issues.length <= MAX_LISTED_ISSUES
+        ? issues
+        : [
+            ...issues.slice(0, MAX_LISTED_ISSUES - 1),
+            `body: ${issues.length - MAX_LISTED_ISSUES + 1} more issues not listed`,
+          ],
   } as NormalisedRecord;
 }

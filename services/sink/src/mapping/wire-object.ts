@@ -56,7 +56,8 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') {
     // Stringified after truncation: JSON.stringify escapes a lone surrogate, so the text stays well formed.
-    return `string ${JSON.stringify(truncated(value, DESCRIBED_CHARS))}${value.length > DESCRIBED_CHARS ? ` (${value.length} chars)` : ''}`;
+    const shown = truncated(value, DESCRIBED_CHARS);
+    return `string ${JSON.stringify(shown)}${shown === value ? '' : ` (${value.length} chars)`}`;
   }
   const type = Array.isArray(value) ? 'array' : typeof value;
   let rendered: string;
