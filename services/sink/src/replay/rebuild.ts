@@ -17,6 +17,7 @@ import { planBatch } from '../batch/plan-batch.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { countEvents, type EventLogFilter, readEventLog } from './event-log-reader.js';
 import { replayedEvent } from './event-message.js';
+import { readAhead } from './read-ahead.js';
 import { derivedRows, type ReplayWriteOptions, writeDerived } from './replay-writer.js';
 
 export interface RebuildOptions {
@@ -71,11 +72,8 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildSumm
     seconds: 0,
     eventsPerSecond: 0,
   };
-  const pages = readEventLog(
-    options.warehouse,
-    options.database,
-    filter,
-    options.pageSize ?? DEFAULT_PAGE_SIZE,
+  const pages = readAhead(
+    readEventLog(options.warehouse, options.database, filter, options.pageSize ?? DEFAULT_PAGE_SIZE),
   );
   for await (const page of pages) {
     const messages: ConsumedMessage[] = [];
