@@ -10,9 +10,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { envelopeCodec, FIXTURES } from '@okendo/schemas';
 import {
   ChdbWarehouse,
   ClickHouseServerWarehouse,
+  planBatch,
   type RebuildSummary,
   rebuildState,
   type Warehouse,
@@ -267,6 +269,96 @@ describe.each(pipelineTargets(infra))('rebuild from the event log on $name', ({ 
       const [letters] = await admin.query<{ n: string }>(`SELECT count() AS n FROM ${db}.dead_letters`);
       expect(letters?.n).toBe('0');
     });
+
+    it('pages over ids with quotes, backslashes and unicode one event at a time; source and time filters', async () => {
+      const fixture = FIXTURES.find((f) => f.name === 'review.create');
+      if (fixture === undefined) throw new Error('no review.create fixture');
+      const source = uniqueName('odd');
+      const ids = [
+        "o'brien",
+        "o'brien'",
+        'back\\slash',
+        "\\'",
+        'レビュー-✓',
+        'a',
+        'a\u0000b',
+        "' OR 1 = 1 --",
+      ];
+      const messages = ids.map((entityId, i) => {
+        const value = envelopeCodec.encode({
+          messageId: `${source}-${i}`,
+          senderTimestamp: 1_790_000_000n,
+          // One hour apart, so a time range can cut them.
+          receivedAtMs: BigInt(1_790_000_000_000 + i * 3_600_000),
+          source,
+          resourceType: 'review',
+          topic: 'create',
+          sequenceNumber: 10n,
+          version: '2025-02-01',
+          subscriberId: null,
+          entityId,
+          rawBody: Buffer.from(fixture.body),
+        });
+        return {
+          topic: 'okendo.review',
+          topicKey: 'review' as const,
+          partition: 0,
+          offset: String(i),
+          key: null,
+          value,
+          sizeBytes: value.length,
+        };
+      });
+      await admin.insertJsonEachRow(`${db}.events`, planBatch(messages).rows.get('events') ?? []);
+      const summary = await rebuildState({
+        warehouse: admin,
+        database: db,
+        filter: { sources: [source] },
+        pageSize: 1,
+      });
+      expect(summary).toMatchObject({
+        eventsRead: ids.length,
+        pages: ids.length,
+        notPlanned: {},
+        refused: {},
+      });
+      expect(summary.rowsByTable['reviews']).toBe(ids.length);
+      const rows = await admin.query<{ review_id: string }>(
+        `SELECT review_id FROM ${db}.reviews_current WHERE source = '${source}'`,
+      );
+      expect(rows.map((r) => r.review_id).sort()).toEqual([...ids].sort());
+      // received_at in [i = 2, i = 5): three events
+      const ranged = await rebuildState({
+        warehouse: admin,
+        database: db,
+        filter: {
+          sources: [source],
+          sinceMs: 1_790_000_000_000 + 2 * 3_600_000,
+          untilMs: 1_790_000_000_000 + 5 * 3_600_000,
+        },
+        dryRun: true,
+      });
+      expect(ranged).toMatchObject({ eventsRead: 3, rowsByTable: { reviews: 3 } });
+      const none = await rebuildState({
+        warehouse: admin,
+        database: db,
+        filter: { sources: [`${source}-other`] },
+      });
+      expect(none).toMatchObject({ eventsRead: 0, pages: 0, rowsByTable: {} });
+    });
+
+    it.skipIf(target()?.kind !== 'chdb')(
+      'npm run rebuild on the embedded warehouse the sink holds: exit 1 saying to stop the sink',
+      async () => {
+        const run = await runReplayCli('rebuild', ['--dry-run'], {
+          CHDB_DATA_DIR: dataDir,
+          CLICKHOUSE_DATABASE: db,
+          CLICKHOUSE_URL: '',
+        });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(/in use by a running sink \(chDB locks its data dir\): stop the sink/);
+      },
+    );
 
     it.skipIf(target()?.kind !== 'server')(
       'npm run rebuild: --dry-run --json counts and writes nothing; filters; usage errors exit 2',

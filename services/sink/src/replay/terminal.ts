@@ -27,7 +27,8 @@ export async function openReplayWarehouse(config: WarehouseConfig): Promise<Ware
     return await openWarehouse(config);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (config.kind === 'chdb' && /lock/i.test(message)) {
+    // chDB prints the lock error itself and throws only "Failed to create connection for path ...".
+    if (config.kind === 'chdb' && /lock|failed to create connection/i.test(message)) {
       throw new Error(
         `the embedded warehouse ${config.dataDir} is in use by a running sink (chDB locks its data dir): stop the sink, run this again, then start the sink; or use a ClickHouse server (CLICKHOUSE_URL), where this runs beside the sink`,
       );
