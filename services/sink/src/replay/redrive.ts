@@ -9,6 +9,7 @@
  */
 import { isResourceType } from '@okendo/schemas';
 import type { ConsumedMessage } from '../batch/consumed-message.js';
+import type { RejectedRow } from '../batch/isolate-rejected-rows.js';
 import { planBatch } from '../batch/plan-batch.js';
 import type { Row } from '../mapping/rows.js';
 import { toDateTime } from '../mapping/rows.js';
@@ -149,16 +150,18 @@ async function redrivePage(
       failed.set(letter.letter.messageId, `still not plannable: ${letter.reason}`);
   }
   const rows = derivedRows(plan.rows);
-  if (!summary.dryRun) {
-    const refused = await writeDerived(warehouse, database, rows, options.write);
-    for (const [table, list] of refused) {
-      for (const { row } of list) {
-        const messageId = plan.origins.get(row)?.envelope?.messageId;
-        if (messageId !== undefined) failed.set(messageId, `refused by the warehouse: ${table}`);
-      }
+  const refused = summary.dryRun
+    ? new Map<string, RejectedRow[]>()
+    : await writeDerived(warehouse, database, rows, options.write);
+  for (const [table, list] of refused) {
+    for (const { row } of list) {
+      const messageId = plan.origins.get(row)?.envelope?.messageId;
+      if (messageId !== undefined) failed.set(messageId, `refused by the warehouse: ${table}`);
     }
   }
-  for (const [table, list] of rows) bump(summary.rowsByTable, table, list.length);
+  for (const [table, list] of rows) {
+    bump(summary.rowsByTable, table, list.length - (refused.get(table)?.length ?? 0));
+  }
 
   const redriven: Row[] = [];
   const redrivenAt = toDateTime(now());
