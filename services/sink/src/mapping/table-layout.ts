@@ -31,6 +31,8 @@ export interface ChildTableSpec {
 export interface TableLayout {
   resourceType: ResourceType;
   table: string;
+  /** every version of the entity (migration 012): the state table's columns plus VERSION_META_COLUMNS */
+  versionTable: string;
   idField: string;
   idColumn: string;
   columns: ColumnSpec[];
@@ -41,14 +43,33 @@ export function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-const STATE_TABLES: Record<ResourceType, { table: string; idField: string }> = {
-  review: { table: 'reviews', idField: 'reviewId' },
-  loyalty_customer: { table: 'loyalty_customers', idField: 'loyaltyCustomerId' },
-  loyalty_adjustment_transaction: { table: 'loyalty_transactions', idField: 'loyaltyTransactionId' },
-  loyalty_earning_transaction: { table: 'loyalty_transactions', idField: 'loyaltyTransactionId' },
-  loyalty_redemption_transaction: { table: 'loyalty_transactions', idField: 'loyaltyTransactionId' },
-  quiz_response: { table: 'quiz_responses', idField: 'quizResponseId' },
-  survey_response: { table: 'survey_responses', idField: 'surveyResponseId' },
+/** The three loyalty transaction resource types share one state table, told apart by `kind`. */
+const TRANSACTIONS = {
+  table: 'loyalty_transactions',
+  versionTable: 'loyalty_transaction_versions',
+  idField: 'loyaltyTransactionId',
+};
+
+const STATE_TABLES: Record<ResourceType, { table: string; versionTable: string; idField: string }> = {
+  review: { table: 'reviews', versionTable: 'review_versions', idField: 'reviewId' },
+  loyalty_customer: {
+    table: 'loyalty_customers',
+    versionTable: 'loyalty_customer_versions',
+    idField: 'loyaltyCustomerId',
+  },
+  loyalty_adjustment_transaction: TRANSACTIONS,
+  loyalty_earning_transaction: TRANSACTIONS,
+  loyalty_redemption_transaction: TRANSACTIONS,
+  quiz_response: {
+    table: 'quiz_responses',
+    versionTable: 'quiz_response_versions',
+    idField: 'quizResponseId',
+  },
+  survey_response: {
+    table: 'survey_responses',
+    versionTable: 'survey_response_versions',
+    idField: 'surveyResponseId',
+  },
 };
 
 /** Child tables by the array field that feeds them; `valueColumn` names the column of a primitive array. */
@@ -95,7 +116,7 @@ function layoutOf(resourceType: ResourceType): TableLayout {
     name: string;
     fields: readonly AvroField[];
   };
-  const { table, idField } = STATE_TABLES[resourceType];
+  const { table, versionTable, idField } = STATE_TABLES[resourceType];
   const columns: ColumnSpec[] = [];
   const children: ChildTableSpec[] = [];
   for (const field of schema.fields) {
@@ -122,7 +143,7 @@ function layoutOf(resourceType: ResourceType): TableLayout {
       });
     }
   }
-  return { resourceType, table, idField, idColumn: snakeCase(idField), columns, children };
+  return { resourceType, table, versionTable, idField, idColumn: snakeCase(idField), columns, children };
 }
 
 export const TABLE_LAYOUTS: Readonly<Record<ResourceType, TableLayout>> = Object.fromEntries(
@@ -137,8 +158,12 @@ export const STATE_META_COLUMNS = [
   'message_id',
   'source',
   'received_at',
+  'occurred_at',
   'inserted_at',
 ] as const;
+
+/** Columns a version table has besides its state table's. */
+export const VERSION_META_COLUMNS = ['sender_timestamp'] as const;
 
 /** Columns every child table has before the item's own. */
 export const CHILD_KEY_COLUMNS = ['sequence_number', 'position'] as const;
