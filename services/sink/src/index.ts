@@ -5,6 +5,15 @@ export { classifyInsertError, describeInsertError, type InsertErrorClass } from 
 export { isolateRejectedRows, type RejectedRow } from './batch/isolate-rejected-rows.js';
 export { type BatchPlan, deadLetterRow, newDeadLetter, planBatch } from './batch/plan-batch.js';
 export { type BlockedWrite, writeRows } from './batch/write-plan.js';
+export {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  parseSqlCommandLine,
+  type QuerySource,
+  type SqlCommand,
+  SqlUsageError,
+} from './cli/sql-command-line.js';
+export { formatRows, TABLE_CELL_MAX } from './cli/sql-output.js';
 export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
 export { LagMonitor } from './consumer/lag-monitor.js';
 export { SinkConsumer } from './consumer/sink-consumer.js';
