@@ -178,7 +178,7 @@ export async function probeWarehouse(warehouse: Warehouse, database: string): Pr
   );
   observations['unrouted.received_at'] = unrouted?.['received_at'];
   observations['review_ratings_by_product_month'] = await warehouse.query(
-    `SELECT product_id, toString(month) AS month FROM ${database}.review_ratings_by_product_month ORDER BY product_id`,
+    `SELECT product_id, toString(month) AS month FROM ${database}.review_ratings_by_product_month_status ORDER BY product_id`,
   );
   // The shape of the README's loyalty example query.
   observations['loyalty transactions per month'] = await warehouse.query(

@@ -1,5 +1,5 @@
 /**
- * The attribution views of infra/clickhouse/migrations/006, computed in TypeScript from the ledger's expected
+ * The attribution views of infra/clickhouse/migrations/006 and 013, computed in TypeScript from the ledger's expected
  * records, so the views' totals can be checked: a duplicate child or state row that leaks through a join shows
  * up as a count above these. Keys leave out the month (it depends on the server's time zone); measures are summed
  * over what is left out.
@@ -21,7 +21,8 @@ export const VIEW_TOTALS: readonly ViewSpec[] = [
     measures: ['recommendations', 'recommendations_with_order', 'reviewed_in_order'],
   },
   {
-    view: 'review_ratings_by_product_month',
+    // Every status, so every review's rows are checked (review_ratings_by_product_month is approved only).
+    view: 'review_ratings_by_product_month_status',
     keys: ['product_id'],
     measures: ['reviews', 'rating_1', 'rating_2', 'rating_3', 'rating_4', 'rating_5'],
   },
@@ -30,8 +31,19 @@ export const VIEW_TOTALS: readonly ViewSpec[] = [
 /** view -> JSON of the key values -> measures in VIEW_TOTALS order */
 export type ViewTotals = Map<string, Map<string, number[]>>;
 
-/** The same question filter as survey_attribution (lower() there is ASCII-only; the fixtures are ASCII). */
-const ATTRIBUTION_QUESTION = /hear about|find us|found us|where did you|how did you/;
+/** The question texts migration 013 seeds into survey_attribution_questions, lower-cased and trimmed. */
+const ATTRIBUTION_QUESTIONS = new Set([
+  'how did you hear about us?',
+  'where did you hear about us?',
+  'how did you find us?',
+  'where did you find us?',
+  'how did you first hear about us?',
+  'where did you first hear about us?',
+  'how did you learn about us?',
+  'how did you discover us?',
+  'how did you hear about us today?',
+  'how did you hear about our brand?',
+]);
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const items = (value: unknown): Row[] => (Array.isArray(value) ? (value as Row[]) : []);
@@ -53,7 +65,7 @@ function surveyAttribution(surveys: Iterable<Row>): Map<string, number[]> {
     const order = text(survey['remoteOrderId']);
     for (const question of items(survey['answeredQuestions'])) {
       const asked = text(question['text']);
-      if (!ATTRIBUTION_QUESTION.test(asked.toLowerCase())) continue;
+      if (!ATTRIBUTION_QUESTIONS.has(asked.trim().toLowerCase())) continue;
       for (const answer of (question['answers'] as string[] | undefined) ?? []) {
         const key = [channel, asked, answer];
         add(responses, key, [1, 0]);
@@ -109,6 +121,6 @@ export function expectedViewTotals(records: ReadonlyMap<string, ReadonlyMap<stri
   return new Map([
     ['survey_attribution', surveyAttribution(of('survey_responses'))],
     ['quiz_recommendation_orders', quizRecommendationOrders(of('quiz_responses'), of('reviews'))],
-    ['review_ratings_by_product_month', reviewRatings(of('reviews'))],
+    ['review_ratings_by_product_month_status', reviewRatings(of('reviews'))],
   ]);
 }
