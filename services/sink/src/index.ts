@@ -18,9 +18,23 @@ export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConf
 export { LagMonitor } from './consumer/lag-monitor.js';
 export { SinkConsumer } from './consumer/sink-consumer.js';
 export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';
+export {
+  EVENT_TIME_FIELDS,
+  type EventTime,
+  type EventTimeInput,
+  eventTime,
+  fallbackEventTime,
+  SIGNING_SKEW_MS,
+} from './mapping/event-time.js';
 export { mapResource } from './mapping/map-resource.js';
 export { DateTimeRangeError, MAX_DATETIME_SECONDS, toDateTime } from './mapping/rows.js';
-export { CHILD_KEY_COLUMNS, STATE_META_COLUMNS, snakeCase, TABLE_LAYOUTS } from './mapping/table-layout.js';
+export {
+  CHILD_KEY_COLUMNS,
+  STATE_META_COLUMNS,
+  snakeCase,
+  TABLE_LAYOUTS,
+  VERSION_META_COLUMNS,
+} from './mapping/table-layout.js';
 export {
   describeValue,
   issueField,

@@ -1,13 +1,16 @@
 /**
  * The sink's pure core: a batch of Kafka messages in, the rows to insert and the dead letters to publish out.
- * Every decodable event goes to the event log; per entity, only the version with the highest sequenceNumber
- * goes to the state and child tables (ReplacingMergeTree keeps the highest across batches, so the result is
- * the same for any order and any number of duplicates; of two versions with the same sequenceNumber the one
- * later in the batch wins, like a later insert). A routable event always maps (mapping policy,
+ * Every decodable event goes to the event log, and every mapped version to its version table and its child
+ * rows to the child tables (migration 012: the history). Per entity, only the version with the highest
+ * sequenceNumber goes to the state table (ReplacingMergeTree keeps the highest across batches, so the result
+ * is the same for any order and any number of duplicates; of two versions with the same sequenceNumber the
+ * one later in the batch wins, like a later insert, and only it is planned). Writing only the latest state
+ * row is a choice of cost: every version would also converge, but would insert and merge one state row per
+ * event instead of one per entity and flush. A routable event always maps (mapping policy,
  * mapping/README.md: fields that cannot be read become NULL and mapping issues, never a dead letter); only a
  * message that cannot be read at all becomes a dead letter: every per-message step is guarded, so no input
- * stops the batch. Each row remembers the message it came
- * from, so a row ClickHouse refuses can be dead-lettered too.
+ * stops the batch. Each row remembers the message it came from, so a row ClickHouse refuses can be
+ * dead-lettered too.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -20,8 +23,9 @@ import {
   unroutedCodec,
   type WebhookEnvelope,
 } from '@okendo/schemas';
+import { eventTime, fallbackEventTime } from '../mapping/event-time.js';
 import { mapResource, type NormalisedRecord } from '../mapping/map-resource.js';
-import { type Row, rowsOf, toDateTime } from '../mapping/rows.js';
+import { type Row, toDateTime, type VersionRows, versionRowsOf } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
 import { issueField } from '../mapping/wire-object.js';
 import type { ConsumedMessage } from './consumed-message.js';
@@ -61,11 +65,13 @@ export interface MappingIssueCount {
   count: number;
 }
 
-interface Latest {
+/** A mapped event: one version of one entity. */
+interface Version {
   envelope: WebhookEnvelope;
   record: NormalisedRecord;
   resourceType: ResourceType;
   message: ConsumedMessage;
+  occurredAtMs: number;
 }
 
 class Planner {
@@ -73,7 +79,10 @@ class Planner {
   readonly origins = new Map<Row, RowOrigin>();
   readonly deadLetters: OutgoingDeadLetter[] = [];
   readonly receivedAtMs: number[] = [];
-  readonly latest = new Map<string, Latest>();
+  /** per entity (table, id), its highest version */
+  readonly latest = new Map<string, Version>();
+  /** per version (table, id, sequence number), in batch order; a copy later in the batch replaces it */
+  readonly versions = new Map<string, Version>();
   readonly events: Row[] = [];
   readonly issueCounts = new Map<string, MappingIssueCount>();
 
@@ -123,6 +132,7 @@ function dateTimeOr(epochMs: bigint | number, fallbackMs: number): unknown {
 }
 
 function eventRow(envelope: WebhookEnvelope, message: ConsumedMessage): Row {
+  const fallback = fallbackEventTime(envelope.senderTimestamp, Number(envelope.receivedAtMs));
   return {
     message_id: envelope.messageId,
     source: envelope.source,
@@ -135,6 +145,8 @@ function eventRow(envelope: WebhookEnvelope, message: ConsumedMessage): Row {
     sender_timestamp: toDateTime(envelope.senderTimestamp * 1_000n),
     received_at: toDateTime(envelope.receivedAtMs),
     received_at_ms: envelope.receivedAtMs.toString(),
+    // the payload's time once it is parsed (planResourceEvent); this when it cannot be
+    occurred_at: toDateTime(fallback.occurredAtMs),
     kafka_topic: message.topic,
     kafka_partition: message.partition,
     kafka_offset: message.offset,
@@ -279,38 +291,59 @@ function planResourceEvent(planner: Planner, message: ConsumedMessage, value: Bu
   });
   if (problems.length > 0) throw new Error(`mapped record is invalid at ${problems.join(', ')}`);
   planner.countIssues(resourceType, record.mappingIssues);
+  const occurredAtMs = eventTime({
+    resourceType,
+    topic: envelope.topic,
+    body,
+    senderTimestampSeconds: envelope.senderTimestamp,
+    receivedAtMs: Number(envelope.receivedAtMs),
+  }).occurredAtMs;
+  event['occurred_at'] = toDateTime(occurredAtMs);
+  const version: Version = { envelope, record, resourceType, message, occurredAtMs };
   const entityKey = `${TABLE_LAYOUTS[resourceType].table}\u0000${envelope.entityId}`;
+  planner.versions.set(`${entityKey}\u0000${envelope.sequenceNumber}`, version);
   const current = planner.latest.get(entityKey);
   if (current === undefined || envelope.sequenceNumber >= current.envelope.sequenceNumber) {
-    planner.latest.set(entityKey, { envelope, record, resourceType, message });
+    planner.latest.set(entityKey, version);
   }
 }
 
-/** The state and child rows of each entity's latest version; a version that cannot be turned into rows is dead-lettered. */
-function planLatest(planner: Planner): void {
-  for (const { envelope, record, resourceType, message } of planner.latest.values()) {
-    const own = new Map<string, Row[]>();
+/**
+ * The rows of every version: its version row and child rows, and for each entity's latest its state row. The
+ * state tables come first in the plan, then the version tables, then the child tables. A version that cannot
+ * be turned into rows is dead-lettered (and, if it was the latest, the state row stays as it was).
+ */
+function planVersions(planner: Planner): void {
+  const latest = new Set(planner.latest.values());
+  const planned: Array<{ rows: VersionRows; table: string; versionTable: string; version: Version }> = [];
+  for (const version of planner.versions.values()) {
+    const { envelope, record, resourceType, message, occurredAtMs } = version;
+    const layout = TABLE_LAYOUTS[resourceType];
     try {
-      rowsOf(
-        TABLE_LAYOUTS[resourceType],
-        record,
-        {
-          sequenceNumber: envelope.sequenceNumber,
-          isDeleted: envelope.topic === 'delete',
-          eventTopic: envelope.topic,
-          messageId: envelope.messageId,
-          source: envelope.source,
-          receivedAtMs: Number(envelope.receivedAtMs),
-        },
-        own,
-      );
+      const rows = versionRowsOf(layout, record, {
+        sequenceNumber: envelope.sequenceNumber,
+        isDeleted: envelope.topic === 'delete',
+        eventTopic: envelope.topic,
+        messageId: envelope.messageId,
+        source: envelope.source,
+        receivedAtMs: Number(envelope.receivedAtMs),
+        senderTimestampSeconds: envelope.senderTimestamp,
+        occurredAtMs,
+      });
+      planned.push({ rows, table: layout.table, versionTable: layout.versionTable, version });
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       planner.deadLetter(message, `record not storable: ${errorText(error)}`, `rows: ${name}`, envelope);
-      continue;
     }
-    const origin = { message, envelope };
-    for (const [table, rows] of own) for (const row of rows) planner.push(table, row, origin);
+  }
+  const origin = ({ message, envelope }: Version): RowOrigin => ({ message, envelope });
+  for (const { rows, table, version } of planned)
+    if (latest.has(version)) planner.push(table, rows.state, origin(version));
+  for (const { rows, versionTable, version } of planned)
+    planner.push(versionTable, rows.version, origin(version));
+  for (const { rows, version } of planned) {
+    const from = origin(version);
+    for (const [table, row] of rows.children) planner.push(table, row, from);
   }
 }
 
@@ -329,7 +362,7 @@ export function planBatch(messages: readonly ConsumedMessage[], now = Date.now()
       else planner.deadLetter(message, `unexpected: ${errorText(error)}`, 'unexpected planning error');
     }
   }
-  planLatest(planner);
+  planVersions(planner);
   planner.rows.set('events', planner.events);
   return {
     rows: planner.rows,

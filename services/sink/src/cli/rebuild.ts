@@ -1,5 +1,5 @@
 /**
- * `npm run rebuild -- [--resource-type T]... [--source S]... [--since DATE] [--until DATE] [--dry-run]`:
+ * `npm run rebuild -- [--resource-type T]... [--source S]... [--since DATE] [--until DATE] [--dry-run] [--skip-events]`:
  * re-derives the state and child tables from the event log through the sink's own mapping and insert path
  * (services/sink/src/replay/rebuild.ts says why it is safe while the sink runs). Warehouse settings are the
  * sink's (CLICKHOUSE_URL or CHDB_DATA_DIR, CLICKHOUSE_DATABASE).
@@ -21,8 +21,9 @@ import {
 
 const HELP = `usage: npm run rebuild -- [options]
 
-Re-derives the state and child tables (reviews, loyalty_*, quiz_*, survey_*) from the event log (events),
-through the sink's own mapping, e.g. after a migration added a column and the mapping fills it. Safe while
+Re-derives the state, version and child tables (reviews, review_versions, loyalty_*, quiz_*, survey_*) from
+the event log (events), through the sink's own mapping, e.g. after a migration added a column and the mapping
+fills it; and the occurred_at of events rows that lack it (written again, nothing else changes). Safe while
 the sink runs on a ClickHouse server; in embedded mode (chDB) stop the sink first.
 
 options:
@@ -31,6 +32,7 @@ options:
   --since DATE        only events received at or after DATE (2026-11-30 = UTC midnight, or 2026-11-30T12:00:00Z)
   --until DATE        only events received before DATE
   --dry-run           read and plan everything, print the counts, write nothing
+  --skip-events       leave the event log as it is (no occurred_at filled in events)
   --page-size N       events per page (default ${DEFAULT_PAGE_SIZE}); memory is about one page of payloads
   --json              print the summary as one JSON object
   --help              this text
@@ -57,6 +59,7 @@ function parse(argv: readonly string[]) {
       since: { type: 'string' },
       until: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      'skip-events': { type: 'boolean', default: false },
       'page-size': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -83,6 +86,7 @@ function parse(argv: readonly string[]) {
     help: values.help,
     json: values.json,
     dryRun: values['dry-run'],
+    eventTimes: !values['skip-events'],
     pageSize: parsePositiveInteger('--page-size', values['page-size'], DEFAULT_PAGE_SIZE),
     filter,
   };
@@ -129,6 +133,7 @@ async function main(): Promise<number> {
       filter: options.filter,
       pageSize: options.pageSize,
       dryRun: options.dryRun,
+      eventTimes: options.eventTimes,
       onProgress: ({ eventsRead, total }) => bar.update(eventsRead, total),
     });
     bar.stop();

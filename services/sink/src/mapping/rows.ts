@@ -1,7 +1,8 @@
 /**
  * Turns a normalised record into ClickHouse rows under the portable rules of design.md: 64-bit integers as
  * strings, booleans as 0/1, DateTime as epoch seconds. One state row per record, plus one row per array item
- * in its child table, each carrying the parent id, sequence_number and position.
+ * in its child table, each carrying the parent id, sequence_number and position; and the version row, the state
+ * row plus the version table's own columns (migration 012).
  */
 import type { ColumnSpec, TableLayout } from './table-layout.js';
 
@@ -67,35 +68,40 @@ export interface RowMeta {
   messageId: string;
   source: string;
   receivedAtMs: number;
+  /** the Svix signing time, epoch seconds */
+  senderTimestampSeconds: bigint;
+  /** the event time (event-time.ts), epoch milliseconds */
+  occurredAtMs: number;
 }
 
-/** Appends the rows of one record version to `into` (table -> rows). */
-export function rowsOf(layout: TableLayout, record: object, meta: RowMeta, into: Map<string, Row[]>): void {
+/** The rows of one record version: its state row, the same plus the version columns, and its child rows. */
+export interface VersionRows {
+  /** for the state table (written for the entity's latest version only) */
+  state: Row;
+  /** for the version table (every version) */
+  version: Row;
+  /** [child table, row], one per array item */
+  children: Array<[string, Row]>;
+}
+
+export function versionRowsOf(layout: TableLayout, record: object, meta: RowMeta): VersionRows {
   const fields = record as Readonly<Record<string, unknown>>;
-  const add = (table: string, row: Row) => {
-    let rows = into.get(table);
-    if (rows === undefined) {
-      rows = [];
-      into.set(table, rows);
-    }
-    rows.push(row);
-  };
   const sequenceNumber = meta.sequenceNumber.toString();
-  add(
-    layout.table,
-    fill(
-      {
-        sequence_number: sequenceNumber,
-        is_deleted: meta.isDeleted ? 1 : 0,
-        event_topic: meta.eventTopic,
-        message_id: meta.messageId,
-        source: meta.source,
-        received_at: toDateTime(meta.receivedAtMs),
-      },
-      layout.columns,
-      fields,
-    ),
+  const state = fill(
+    {
+      sequence_number: sequenceNumber,
+      is_deleted: meta.isDeleted ? 1 : 0,
+      event_topic: meta.eventTopic,
+      message_id: meta.messageId,
+      source: meta.source,
+      received_at: toDateTime(meta.receivedAtMs),
+      occurred_at: toDateTime(meta.occurredAtMs),
+    },
+    layout.columns,
+    fields,
   );
+  const version: Row = { ...state, sender_timestamp: toDateTime(meta.senderTimestampSeconds * 1_000n) };
+  const children: Array<[string, Row]> = [];
   const parentId = fields[layout.idField];
   for (const child of layout.children) {
     const items = (fields[child.field] as readonly unknown[] | undefined) ?? [];
@@ -103,7 +109,8 @@ export function rowsOf(layout: TableLayout, record: object, meta: RowMeta, into:
       const row: Row = { [layout.idColumn]: parentId, sequence_number: sequenceNumber, position };
       if (child.itemIsRecord) fill(row, child.columns, item as Record<string, unknown>);
       else row[child.columns[0]?.column ?? 'value'] = item;
-      add(child.table, row);
+      children.push([child.table, row]);
     });
   }
+  return { state, version, children };
 }

@@ -31,6 +31,8 @@ export interface EventLogRow {
   subscriber_id: string | null;
   sender_seconds: number | string;
   received_at_ms: string;
+  /** occurred_at as stored (migration 012): what the sink derived, or sender_timestamp for older rows */
+  occurred_seconds: number | string;
   kafka_topic: string;
   kafka_partition: number | string;
   kafka_offset: string;
@@ -53,6 +55,7 @@ const COLUMNS = [
   'subscriber_id',
   'toUnixTimestamp(sender_timestamp) AS sender_seconds',
   'received_at_ms',
+  'toUnixTimestamp(occurred_at) AS occurred_seconds',
   'kafka_topic',
   'kafka_partition',
   'kafka_offset',

@@ -10,12 +10,21 @@
  * old one, while any newer version the live sink writes meanwhile (a higher sequence_number) still wins over
  * it. Child rows are keyed by (parent id, sequence_number, position) in a ReplacingMergeTree without a
  * version: the later insert wins there too, and the `_current` views show only the current parent version's
- * children. The event log is only read, so nothing acknowledged can be lost or doubled by a rebuild.
+ * children. Version rows (migration 012) are keyed by (entity id, sequence_number) without a version column:
+ * the rebuilt one replaces the old one the same way.
+ *
+ * The event log is read, and written only where a rebuild derives an `occurred_at` other than the stored one
+ * (rows written before migration 012 read sender_timestamp there; a change of event-time.ts likewise): such an
+ * events row is inserted again, equal to the stored one but for occurred_at (and inserted_at), and
+ * `events` (a ReplacingMergeTree on (entity_id, message_id) without a version column) keeps the later
+ * insert. The live sink, writing the same message again, derives the same time. So nothing acknowledged can
+ * be lost or doubled by a rebuild; `eventTimes: false` leaves the event log untouched.
  */
 import type { ConsumedMessage } from '../batch/consumed-message.js';
-import { planBatch } from '../batch/plan-batch.js';
+import { type BatchPlan, planBatch } from '../batch/plan-batch.js';
+import type { Row } from '../mapping/rows.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { countEvents, type EventLogFilter, readEventLog } from './event-log-reader.js';
+import { countEvents, type EventLogFilter, type EventLogRow, readEventLog } from './event-log-reader.js';
 import { replayedEvent } from './event-message.js';
 import { readAhead } from './read-ahead.js';
 import { derivedRows, type ReplayWriteOptions, writeDerived } from './replay-writer.js';
@@ -28,6 +37,8 @@ export interface RebuildOptions {
   pageSize?: number;
   /** plan and count, write nothing */
   dryRun?: boolean;
+  /** rewrite the events rows whose stored occurred_at differs from the derived one (default true) */
+  eventTimes?: boolean;
   write?: ReplayWriteOptions;
   /** after each page: events read so far and the (upper bound) total; the next page waits for it */
   onProgress?: (progress: { eventsRead: number; total: number }) => void | Promise<void>;
@@ -51,6 +62,18 @@ export interface RebuildSummary {
 }
 
 export const DEFAULT_PAGE_SIZE = 5_000;
+
+const eventKey = (entityId: unknown, messageId: unknown) => `${String(entityId)}\u0000${String(messageId)}`;
+
+/** The plan's events rows whose occurred_at differs from what the page read holds. */
+function staleEventTimes(plan: BatchPlan, page: readonly EventLogRow[]): Row[] {
+  const stored = new Map(
+    page.map((row) => [eventKey(row.entity_id, row.message_id), Number(row.occurred_seconds)]),
+  );
+  return (plan.rows.get('events') ?? []).filter(
+    (row) => stored.get(eventKey(row['entity_id'], row['message_id'])) !== row['occurred_at'],
+  );
+}
 
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
@@ -85,6 +108,11 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildSumm
     const plan = planBatch(messages, now());
     for (const letter of plan.deadLetters) bump(summary.notPlanned, letter.reason);
     const rows = derivedRows(plan.rows);
+    if (options.eventTimes ?? true) {
+      // After the derived tables, as the sink writes them: an events row is never newer than its state.
+      const stale = staleEventTimes(plan, page);
+      if (stale.length > 0) rows.set('events', stale);
+    }
     const refused = dryRun
       ? new Map<string, unknown[]>()
       : await writeDerived(options.warehouse, options.database, rows, options.write);

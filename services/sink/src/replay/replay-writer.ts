@@ -12,15 +12,19 @@ import type { Row } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
-/** The state and child tables: what a replay derives. Never `events` (the rows are there already). */
+/**
+ * The state, version and child tables: what a replay derives. Never `events` (the rows are there already;
+ * only a rebuild rewrites the ones whose occurred_at it derives anew, rebuild.ts).
+ */
 export const DERIVED_TABLES: ReadonlySet<string> = new Set(
   RESOURCE_TYPES.flatMap((type) => [
     TABLE_LAYOUTS[type].table,
+    TABLE_LAYOUTS[type].versionTable,
     ...TABLE_LAYOUTS[type].children.map((child) => child.table),
   ]),
 );
 
-/** The derived rows of a plan, in its insert order (state tables before their children). */
+/** The derived rows of a plan, in its insert order (state, then version, then child tables). */
 export function derivedRows(rows: ReadonlyMap<string, readonly Row[]>): Map<string, readonly Row[]> {
   return new Map([...rows].filter(([table, list]) => DERIVED_TABLES.has(table) && list.length > 0));
 }
