@@ -7,7 +7,7 @@
  * (signed webhooks -> ingest -> Kafka -> sink) whose version rows appear, and a rebuild that brings back
  * emptied version tables and fills occurred_at of events rows that lack it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '@okendo/infra/clickhouse';
@@ -29,6 +29,7 @@ import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
 import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
 import { warehouseEngines } from '../harness/warehouses.js';
+import { repoRoot } from '../vitest.shared.js';
 
 const infra = runInfra();
 
@@ -199,6 +200,13 @@ function stream(prefix: string) {
   };
 }
 
+/** The ```sql blocks of the schema README's history section: one review's versions, recent tier changes. */
+async function readmeHistoryQueries(): Promise<string[]> {
+  const readme = await readFile(join(repoRoot, 'infra', 'clickhouse', 'README.md'), 'utf8');
+  const section = readme.split(/^## History: versions and changes\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+  return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').trim());
+}
+
 /** The answers of the history queries, in the shape of `stream(...).expected`. */
 async function history(warehouse: Warehouse, db: string, ids: ReturnType<typeof stream>['ids']) {
   const num = (v: unknown) => (v === null ? null : Number(v));
@@ -282,6 +290,37 @@ describe.each(warehouseEngines(infra))('typed history on $name', ({ name, missin
           `SELECT count() AS n FROM ${db}.review_versions WHERE review_id = '${ids.review}'`,
         );
         expect(copies?.n).toBe('5');
+
+        // The README's examples, on this stream: its review, and "now" a fixed instant.
+        const [versionsExample, tiersExample, ...rest] = await readmeHistoryQueries();
+        expect(rest).toEqual([]);
+        const run = (query: string | undefined) =>
+          warehouse.query<Record<string, unknown>>(
+            (query ?? '')
+              .replaceAll('okendo.', `${db}.`)
+              .replaceAll('8b1e4f2a-6c3d-4e9b-a7f0-2d5c8e1b9a64', ids.review)
+              .replaceAll('now()', "toDateTime('2026-11-15 00:00:00', 'UTC')"),
+          );
+        const versions = await run(versionsExample);
+        expect(
+          versions.map((r) => ({
+            seq: r['sequence_number'],
+            rating: Number(r['rating']),
+            status: r['status'],
+            occurred_at: r['occurred_at'],
+            topic: r['event_topic'],
+          })),
+        ).toEqual(expected.reviewVersions);
+        // From 2026-10-16 on: Silver -> Gold (10-20) and Gold -> Silver (11-01); the newcomer's first tier is
+        // left out.
+        expect(await run(tiersExample)).toEqual([
+          {
+            loyalty_customer_id: ids.member,
+            tier_changes: '2',
+            latest_tier: 'Silver',
+            last_changed_at: '2026-11-01 10:00:00',
+          },
+        ]);
       } finally {
         await warehouse.command(`DROP DATABASE IF EXISTS ${db}`);
         await close();
