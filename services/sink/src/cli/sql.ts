@@ -42,6 +42,12 @@ ClickHouse server's message), or the configuration or the connection failed; 2 b
 
 const EXIT = { done: 0, failed: 1, usage: 2 } as const;
 
+const QUERY_FROM: Record<QuerySource['kind'], string> = {
+  text: 'the query argument',
+  file: 'the file',
+  stdin: 'stdin',
+};
+
 type Row = Record<string, unknown>;
 
 /** A refused or failed query: printed as one line `sql: <code>: <message>`. */
@@ -154,6 +160,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     format = command.format;
     sql = await readQuery(command.source);
+    // Nothing but blanks or comments (an empty file or stdin, say): there is no query to run.
+    const checked = checkReadOnlyStatement(sql);
+    if (!checked.ok && checked.code === 'empty_query') {
+      throw new SqlUsageError(`no query: ${QUERY_FROM[command.source.kind]} has only blanks or comments`);
+    }
   } catch (error) {
     if (!(error instanceof SqlUsageError)) throw error;
     console.error(`sql: ${error.message}\n\n${HELP}`);
