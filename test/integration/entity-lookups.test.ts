@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { migrate } from '@okendo/infra/clickhouse';
 import { ClickHouseServerWarehouse, type Warehouse } from '@okendo/sink';
@@ -210,14 +211,19 @@ describe.skipIf(infra.clickhouse === undefined)(
             clickhouse_settings: { log_queries: 1 },
           })
         ).json();
-        await client.command({ query: 'SYSTEM FLUSH LOGS' });
-        const [row] = await (
-          await client.query({
-            query: `SELECT read_rows FROM system.query_log WHERE query_id = '${id}' AND type = 2`,
-            format: 'JSONEachRow',
-          })
-        ).json<{ read_rows: string }>();
-        return Number(row?.read_rows);
+        // The log entry is written as the query finishes, which may be just after its answer arrived.
+        for (let attempt = 0; attempt < 40; attempt++) {
+          if (attempt > 0) await sleep(250);
+          await client.command({ query: 'SYSTEM FLUSH LOGS' });
+          const [row] = await (
+            await client.query({
+              query: `SELECT read_rows FROM system.query_log WHERE query_id = '${id}' AND type = 2`,
+              format: 'JSONEachRow',
+            })
+          ).json<{ read_rows: string }>();
+          if (row !== undefined) return Number(row.read_rows);
+        }
+        throw new Error(`query ${id} never reached system.query_log`);
       };
       try {
         await migrate(warehouse, database);
