@@ -107,9 +107,10 @@ const NOTE = [
   'sent = delivery attempts (retries and duplicates included); acknowledged = distinct messages answered 2xx;',
   'stored = acknowledged message ids found in events (planted poison excluded); dead-lettered = planted poison messages found in dead_letters;',
   'lost = acknowledged but in neither; duplicates = rows an analyst sees twice after OPTIMIZE FINAL (events per',
-  'message id, state rows per entity, child rows per parent version and position, child rows in _current views',
-  'beyond the entity) plus attribution-view counts above the ledger; wrong state = _current rows, columns or child',
-  'rows that differ from the acknowledged latest version, plus view counts below the ledger;',
+  'message id, state rows per entity, version rows per entity version, child rows per parent version and position,',
+  'child rows in _current views beyond the entity) plus attribution-view counts above the ledger; wrong state =',
+  '_current rows, columns or child rows that differ from the acknowledged latest version, plus view counts below',
+  'the ledger, plus versions of stored events missing from the version tables;',
   'recovery = heal to every acknowledged event accounted for. The ingest dedupe cache is off in every run.',
 ].join(' ');
 

@@ -4,7 +4,7 @@
  * once ClickHouse has merged everything (OPTIMIZE ... FINAL), child rows in the `_current` views beyond what the
  * entity has, and the attribution views' totals above the ledger's. Wrong state compares every mapped column
  * and every child row of each `_current` row with the record the sink's own mapping makes of the acknowledged
- * body, as ClickHouse returns it.
+ * body, as ClickHouse returns it, and counts the versions of stored events missing from the version tables.
  */
 import { RESOURCE_TYPES, type ResourceType } from '@okendo/schemas';
 import { mapResource, qualifiedName, quoteIdentifier, TABLE_LAYOUTS, type Warehouse } from '@okendo/sink';
@@ -14,7 +14,7 @@ import { expectedViewTotals, VIEW_TOTALS, type ViewTotals } from './view-totals.
 export interface DuplicateCounts {
   /** rows beyond one per message id in events after OPTIMIZE FINAL */
   events: number;
-  /** rows beyond one per entity id in the state tables after OPTIMIZE FINAL */
+  /** rows beyond one per entity id in the state tables, and per (id, sequence_number) in the version tables, after OPTIMIZE FINAL */
   state: number;
   /** rows beyond one per (parent id, sequence_number, position) after OPTIMIZE FINAL, plus _current child rows beyond the entity's */
   children: number;
@@ -24,7 +24,10 @@ export interface DuplicateCounts {
 
 export interface WarehouseCheck {
   duplicates: DuplicateCounts;
-  /** entities whose _current row or child rows differ from the ledger's, plus view totals below the ledger's */
+  /**
+   * entities whose _current row or child rows differ from the ledger's, view totals below the ledger's, and
+   * versions (entity id, sequence_number) of `events` missing from their version table
+   */
   wrongState: number;
   /** the first few differences, for a person */
   mismatches: string[];
@@ -114,6 +117,19 @@ async function extraRows(
     `SELECT sum(n - 1) AS extra FROM (SELECT ${columns}, count() AS n FROM ${qualifiedName(database, table)} GROUP BY ${columns} HAVING n > 1)`,
   );
   return Number(row?.extra ?? 0);
+}
+
+/**
+ * Versions of the stored events of a state table's resource types that its version table lacks; an event
+ * whose rows ClickHouse refused is logged but dead-lettered, and left out.
+ */
+async function missingVersions(warehouse: Warehouse, database: string, table: string): Promise<number> {
+  const layout = layoutOfTable(table);
+  const types = RESOURCE_TYPES.filter((t) => TABLE_LAYOUTS[t].table === table).map((t) => `'${t}'`);
+  const [row] = await warehouse.query<{ n: string }>(
+    `SELECT count() AS n FROM (SELECT DISTINCT entity_id, sequence_number FROM ${qualifiedName(database, 'events')} WHERE resource_type IN (${types.join(', ')}) AND message_id NOT IN (SELECT message_id FROM ${qualifiedName(database, 'dead_letters')})) WHERE (entity_id, sequence_number) NOT IN (SELECT ${quoteIdentifier(layout.idColumn)}, sequence_number FROM ${qualifiedName(database, layout.versionTable)})`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 interface Comparison {
@@ -293,6 +309,14 @@ export async function checkWarehouse(
   for (const table of new Set(RESOURCE_TYPES.map((t) => TABLE_LAYOUTS[t].table))) {
     const layout = layoutOfTable(table);
     duplicates.state += await extraRows(warehouse, database, table, [layout.idColumn]);
+    duplicates.state += await extraRows(warehouse, database, layout.versionTable, [
+      layout.idColumn,
+      'sequence_number',
+    ]);
+    const missing = await missingVersions(warehouse, database, table);
+    if (missing > 0)
+      comparison.mismatches.push(`${layout.versionTable}: ${missing} versions of events missing`);
+    comparison.wrong += missing;
     for (const child of layout.children) {
       duplicates.children += await extraRows(warehouse, database, child.table, [
         layout.idColumn,
