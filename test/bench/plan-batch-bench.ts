@@ -4,7 +4,10 @@
  * deletes), shuffled, in flushes of 5,000 messages (SINK_MAX_BATCH_MESSAGES' default). Prints events/s and
  * the rows planned per event.
  *
- *   npx tsx --conditions=source test/bench/plan-batch-bench.ts [--entities 6000] [--rounds 5] [--plan-batch <module>]
+ *   npx tsx --conditions=source test/bench/plan-batch-bench.ts [--entities 6000] [--versions 5] [--rounds 5]
+ *     [--plan-batch <module>]
+ *
+ * `--versions N`: 1 to N versions per entity (1: each entity once per flush, as in steady live traffic).
  *
  * `--plan-batch` loads planBatch from another module (e.g. a copy of an older services/sink/src/batch/
  * plan-batch.ts), so two versions are compared on the same input in the same process conditions.
@@ -17,11 +20,11 @@ import { planDeliveries, random } from '../traffic/planned-deliveries.js';
 
 const FLUSH = 5_000;
 
-function messages(entities: number): ConsumedMessage[] {
+function messages(entities: number, maxVersions: number): ConsumedMessage[] {
   const deliveries = planDeliveries({
     prefix: 'bench',
     entities,
-    maxVersionsPerEntity: 5,
+    maxVersionsPerEntity: maxVersions,
     deleteRatio: 0.1,
     seed: 11,
   });
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     options: {
       entities: { type: 'string', default: '6000' },
       rounds: { type: 'string', default: '5' },
+      versions: { type: 'string', default: '5' },
       'plan-batch': { type: 'string' },
     },
   });
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
     module === undefined
       ? (await import('@okendo/sink')).planBatch
       : (await import(pathToFileURL(module).href)).planBatch;
-  const input = messages(Number(values.entities));
+  const input = messages(Number(values.entities), Number(values.versions));
   const flushes: ConsumedMessage[][] = [];
   for (let i = 0; i < input.length; i += FLUSH) flushes.push(input.slice(i, i + FLUSH));
   // A warm-up round, then the measured ones.
