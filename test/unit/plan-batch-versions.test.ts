@@ -10,6 +10,7 @@ import {
   type WebhookEnvelope,
 } from '@okendo/schemas';
 import { type ConsumedMessage, planBatch, STATE_META_COLUMNS, TABLE_LAYOUTS } from '@okendo/sink';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const NOW = 1_795_000_000_000;
@@ -225,5 +226,51 @@ describe('planBatch: version rows', () => {
     const versions = [...new Set(RESOURCE_TYPES.map((t) => TABLE_LAYOUTS[t].versionTable))];
     const planned = versions.reduce((sum, table) => sum + (plan.rows.get(table)?.length ?? 0), 0);
     expect(planned).toBe(FIXTURES.length);
+  });
+});
+
+describe('planBatch: version rows of any delivery order', () => {
+  const stream = [
+    review('p1', 'create', 10n, { rating: 1, status: 'pending', tags: ['a'] }),
+    review('p2', 'update', 20n, { rating: 2, status: 'approved', tags: ['a', 'b'] }),
+    review('p3', 'update', 30n, { rating: 3, status: 'rejected', tags: [] }),
+    review('p4', 'update', 40n, { rating: 4, status: 'approved', tags: ['c'] }),
+    review('p5', 'delete', 50n, {}),
+  ];
+  /** The rows of one version planned alone: what every delivery order must end with. */
+  const alone = (message: ConsumedMessage) => {
+    const plan = planBatch([message], NOW);
+    return { version: plan.rows.get('review_versions')?.[0], tags: plan.rows.get('review_tags') ?? [] };
+  };
+  const expected = new Map(stream.map((m, i) => [String((i + 1) * 10), alone(m)]));
+
+  it('any shuffle, duplication and cut into flushes gives each version its row and child rows', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray([...stream.keys()], { minLength: stream.length, maxLength: stream.length }),
+        fc.array(fc.nat({ max: stream.length - 1 }), { maxLength: 4 }),
+        fc.array(fc.nat({ max: stream.length + 4 }), { maxLength: 3 }),
+        (order, copies, cuts) => {
+          const delivered = [...order, ...copies].map((i) => stream[i] as ConsumedMessage);
+          const bounds = [
+            ...new Set([0, ...cuts.filter((c) => c < delivered.length), delivered.length]),
+          ].sort((a, b) => a - b);
+          // What the tables hold once merged: per key, the later insert.
+          const versions = new Map<string, unknown>();
+          const tags = new Map<string, unknown>();
+          for (let b = 1; b < bounds.length; b++) {
+            const plan = planBatch(delivered.slice(bounds[b - 1], bounds[b]), NOW);
+            for (const row of plan.rows.get('review_versions') ?? [])
+              versions.set(String(row['sequence_number']), row);
+            for (const row of plan.rows.get('review_tags') ?? [])
+              tags.set(`${String(row['sequence_number'])}/${String(row['position'])}`, row);
+          }
+          expect(versions).toEqual(new Map([...expected].map(([seq, e]) => [seq, e.version])));
+          const wantTags = [...expected.values()].flatMap((e) => e.tags);
+          expect(new Set(tags.values())).toEqual(new Set(wantTags));
+        },
+      ),
+      { seed: 20261202, numRuns: 200 },
+    );
   });
 });
