@@ -7,8 +7,8 @@
  * the last 30 days) and its one-entity lookups, each run as `npm run sql` runs it (readonly=1 and the
  * SINK_SQL_* limits), one warm-up then `--runs` times: the median wall time at the client, the server's own
  * duration and the rows it read (system.query_log). Goals: every query under 1 s, one entity's history under
- * 100 ms. The same lookups through the `_current` views are shown for comparison (18.16 cannot push their
- * WHERE into FINAL). Uses CLICKHOUSE_URL (and _USER / _PASSWORD) when set, else starts a server natively.
+ * 100 ms. The same lookups through the `_current` views (18.16 cannot push their WHERE into FINAL), and the
+ * log's with its key in WHERE rather than PREWHERE, are shown for comparison. Uses CLICKHOUSE_URL (and _USER / _PASSWORD) when set, else starts a server natively.
  * Not part of `npm run bench`. Writes output/bench/query-bench.json.
  */
 import { randomUUID } from 'node:crypto';
@@ -51,6 +51,7 @@ interface Timing {
   medianMs: number;
   serverMedianMs: number;
   readRows: number;
+  readMiB: number;
   resultRows: number;
   met: boolean | undefined;
 }
@@ -116,17 +117,17 @@ async function time(client: ClickHouseClient, query: BenchQuery): Promise<Timing
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await runOnce(client, query.sql));
   // A query's log entry is written as it finishes, which may be just after its answer arrived: flush again.
-  let logged: { ms: string; rows: string }[] = [];
+  let logged: { ms: string; rows: string; bytes: string }[] = [];
   for (let attempt = 0; attempt < 40 && logged.length < runs.length; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
     await client.command({ query: 'SYSTEM FLUSH LOGS' });
     logged = await (
       await client.query({
-        query: `SELECT query_duration_ms AS ms, read_rows AS rows FROM system.query_log
+        query: `SELECT query_duration_ms AS ms, read_rows AS rows, read_bytes AS bytes FROM system.query_log
                 WHERE type = 2 AND query_id IN (${runs.map((r) => `'${r.id}'`).join(', ')})`,
         format: 'JSONEachRow',
       })
-    ).json<{ ms: string; rows: string }>();
+    ).json<{ ms: string; rows: string; bytes: string }>();
   }
   const medianMs = percentile(
     runs.map((r) => r.ms),
@@ -141,6 +142,7 @@ async function time(client: ClickHouseClient, query: BenchQuery): Promise<Timing
       50,
     ),
     readRows: Math.max(0, ...logged.map((l) => Number(l.rows))),
+    readMiB: Math.max(0, ...logged.map((l) => Number(l.bytes))) / 1_048_576,
     resultRows: runs[0]?.rows ?? 0,
     met: query.goalMs === undefined ? undefined : medianMs < query.goalMs,
   };
@@ -192,7 +194,15 @@ async function benchQueries(database: string, reviewId: string, memberId: string
   if (events !== undefined) {
     queries.push({
       name: "(comparison) one review's events through events_current",
-      sql: inDatabase(events.sql).replace(`FROM ${database}.events FINAL`, `FROM ${database}.events_current`),
+      sql: inDatabase(events.sql).replace(
+        /FROM (\S+)\.events FINAL\s+PREWHERE/,
+        'FROM $1.events_current WHERE',
+      ),
+      goalMs: undefined,
+    });
+    queries.push({
+      name: "(comparison) one review's events from events FINAL with the key in WHERE",
+      sql: inDatabase(events.sql).replace(/FINAL\s+PREWHERE/, 'FINAL WHERE'),
       goalMs: undefined,
     });
   }
@@ -250,11 +260,14 @@ try {
     })),
   );
 
-  // The review with the most versions, in a copy (as any customer's review would be), and a member with
-  // tier changes.
+  // A current (not deleted) review with the most versions, in a copy (as any customer's review would be),
+  // and a member with tier changes.
   const [review] = await warehouse.query<{ id: string; versions: string }>(
     `SELECT review_id AS id, count() AS versions FROM ${database}.review_versions
-     WHERE review_id LIKE '%~7' GROUP BY id ORDER BY versions DESC, id LIMIT 1`,
+     WHERE review_id LIKE '%~7' AND review_id IN (
+       SELECT review_id FROM ${database}.reviews FINAL WHERE review_id LIKE '%~7' AND is_deleted = 0
+     )
+     GROUP BY id ORDER BY versions DESC, id LIMIT 1`,
   );
   const [member] = await warehouse.query<{ id: string }>(
     `SELECT loyalty_customer_id AS id FROM ${database}.loyalty_customer_versions
@@ -269,7 +282,7 @@ try {
     const timing = await time(client, query);
     timings.push(timing);
     console.log(
-      `${timing.met === undefined ? '  -   ' : timing.met ? '  met ' : 'MISSED'} ${timing.medianMs.toFixed(0).padStart(6)} ms (server ${timing.serverMedianMs.toFixed(0).padStart(5)} ms, read ${timing.readRows.toLocaleString('en-US').padStart(10)} rows, ${String(timing.resultRows).padStart(5)} result rows)  goal ${timing.goalMs === undefined ? 'none' : `< ${timing.goalMs} ms`}  ${timing.name}`,
+      `${timing.met === undefined ? '  -   ' : timing.met ? '  met ' : 'MISSED'} ${timing.medianMs.toFixed(0).padStart(6)} ms (server ${timing.serverMedianMs.toFixed(0).padStart(5)} ms, read ${timing.readRows.toLocaleString('en-US').padStart(10)} rows ${timing.readMiB.toFixed(1).padStart(6)} MiB, ${String(timing.resultRows).padStart(5)} result rows)  goal ${timing.goalMs === undefined ? 'none' : `< ${timing.goalMs} ms`}  ${timing.name}`,
     );
   }
   const missed = timings.filter((t) => t.met === false);
