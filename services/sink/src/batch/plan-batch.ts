@@ -25,7 +25,7 @@ import {
 } from '@okendo/schemas';
 import { eventTime, fallbackEventTime } from '../mapping/event-time.js';
 import { mapResource, type NormalisedRecord } from '../mapping/map-resource.js';
-import { type Row, toDateTime, type VersionRows, versionRowsOf } from '../mapping/rows.js';
+import { type Row, stateRowOf, toDateTime, type VersionRows, versionRowsOf } from '../mapping/rows.js';
 import { TABLE_LAYOUTS } from '../mapping/table-layout.js';
 import { issueField } from '../mapping/wire-object.js';
 import type { ConsumedMessage } from './consumed-message.js';
@@ -338,7 +338,7 @@ function planVersions(planner: Planner): void {
   }
   const origin = ({ message, envelope }: Version): RowOrigin => ({ message, envelope });
   for (const { rows, table, version } of planned)
-    if (latest.has(version)) planner.push(table, rows.state, origin(version));
+    if (latest.has(version)) planner.push(table, stateRowOf(rows.version), origin(version));
   for (const { rows, versionTable, version } of planned)
     planner.push(versionTable, rows.version, origin(version));
   for (const { rows, version } of planned) {

@@ -74,20 +74,27 @@ export interface RowMeta {
   occurredAtMs: number;
 }
 
-/** The rows of one record version: its state row, the same plus the version columns, and its child rows. */
+/** The rows of one record version: its version row and its child rows (the state row: stateRowOf). */
 export interface VersionRows {
-  /** for the state table (written for the entity's latest version only) */
-  state: Row;
-  /** for the version table (every version) */
+  /** for the version table (every version): the state row's columns plus sender_timestamp */
   version: Row;
   /** [child table, row], one per array item */
   children: Array<[string, Row]>;
 }
 
+/**
+ * The state row of a version (written for each entity's latest only): the version row without the version
+ * table's own column. Made on demand, as most versions of a dense batch (a rebuild's page) are not the latest.
+ */
+export function stateRowOf(version: Row): Row {
+  const { sender_timestamp: _, ...state } = version;
+  return state;
+}
+
 export function versionRowsOf(layout: TableLayout, record: object, meta: RowMeta): VersionRows {
   const fields = record as Readonly<Record<string, unknown>>;
   const sequenceNumber = meta.sequenceNumber.toString();
-  const state = fill(
+  const version = fill(
     {
       sequence_number: sequenceNumber,
       is_deleted: meta.isDeleted ? 1 : 0,
@@ -96,11 +103,11 @@ export function versionRowsOf(layout: TableLayout, record: object, meta: RowMeta
       source: meta.source,
       received_at: toDateTime(meta.receivedAtMs),
       occurred_at: toDateTime(meta.occurredAtMs),
+      sender_timestamp: toDateTime(meta.senderTimestampSeconds * 1_000n),
     },
     layout.columns,
     fields,
   );
-  const version: Row = { ...state, sender_timestamp: toDateTime(meta.senderTimestampSeconds * 1_000n) };
   const children: Array<[string, Row]> = [];
   const parentId = fields[layout.idField];
   for (const child of layout.children) {
@@ -112,5 +119,5 @@ export function versionRowsOf(layout: TableLayout, record: object, meta: RowMeta
       children.push([child.table, row]);
     });
   }
-  return { state, version, children };
+  return { version, children };
 }
