@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClickHouseServerWarehouse } from '@okendo/sink';
 import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
-import { planDeliveries } from '../traffic/planned-deliveries.js';
+import { onlyOf, planDeliveries } from '../traffic/planned-deliveries.js';
 import { percentile, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
 const SENDER_TIMEOUT_MS = 15_000;
@@ -62,15 +62,7 @@ export async function benchFreshness(
         entities: total,
         maxVersionsPerEntity: 1,
         deleteRatio: 0,
-        mix: {
-          review: 1,
-          loyalty_customer: 0,
-          loyalty_adjustment_transaction: 0,
-          loyalty_earning_transaction: 0,
-          loyalty_redemption_transaction: 0,
-          quiz_response: 0,
-          survey_response: 0,
-        },
+        mix: onlyOf('review'),
         seed: rate,
       });
       const every = Math.max(1, Math.floor(total / 400));

@@ -26,7 +26,7 @@ import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harnes
 import { runReplayCli } from '../harness/replay-cli.js';
 import { checkWarehouse, optimizeFinal, totalDuplicates } from '../harness/warehouse-checks.js';
 import { DeliveryLedger } from '../traffic/delivery-ledger.js';
-import { type PlannedDelivery, planDeliveries } from '../traffic/planned-deliveries.js';
+import { onlyOf, type PlannedDelivery, planDeliveries } from '../traffic/planned-deliveries.js';
 import { runTraffic } from '../traffic/traffic-generator.js';
 
 const infra = runInfra();
@@ -61,15 +61,7 @@ function splitDeliveries(prefix: string): { history: PlannedDelivery[]; live: Pl
     entities: 1,
     maxVersionsPerEntity: 2,
     deleteRatio: 0,
-    mix: {
-      review: 1,
-      loyalty_customer: 0,
-      loyalty_adjustment_transaction: 0,
-      loyalty_earning_transaction: 0,
-      loyalty_redemption_transaction: 0,
-      quiz_response: 0,
-      survey_response: 0,
-    },
+    mix: onlyOf('review'),
     seed: 13,
   });
   const history: PlannedDelivery[] = [...sentinel];

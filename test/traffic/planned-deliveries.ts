@@ -39,6 +39,14 @@ export interface PlanOptions {
   seed: number;
 }
 
+/** A mix of one resource type only (every other weight 0). */
+export function onlyOf(resourceType: ResourceType): Record<ResourceType, number> {
+  return Object.fromEntries(RESOURCE_TYPES.map((type) => [type, type === resourceType ? 1 : 0])) as Record<
+    ResourceType,
+    number
+  >;
+}
+
 /** A small deterministic PRNG (mulberry32): reproducible runs without a dependency. */
 export function random(seed: number): () => number {
   let state = seed >>> 0;
