@@ -14,8 +14,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { envelopeCodec, topicName } from '@okendo/schemas';
 import type { ConsumedMessage, planBatch as PlanBatch } from '@okendo/sink';
+import { consumedDelivery } from '../traffic/consumed-delivery.js';
 import { planDeliveries, random } from '../traffic/planned-deliveries.js';
 
 const FLUSH = 5_000;
@@ -34,30 +34,7 @@ function messages(entities: number, maxVersions: number): ConsumedMessage[] {
     [deliveries[i], deliveries[j]] = [deliveries[j] as never, deliveries[i] as never];
   }
   const now = 1_790_000_000_000;
-  return deliveries.map((d, i) => {
-    const value = envelopeCodec.encode({
-      messageId: d.messageId,
-      senderTimestamp: BigInt(Math.floor(now / 1_000)),
-      receivedAtMs: BigInt(now),
-      source: 'default',
-      resourceType: d.resourceType,
-      topic: d.topic,
-      sequenceNumber: d.sequenceNumber,
-      version: '2025-02-01',
-      subscriberId: null,
-      entityId: d.entityId,
-      rawBody: Buffer.from(d.body),
-    });
-    return {
-      topic: topicName(d.resourceType, 'okendo.'),
-      topicKey: d.resourceType,
-      partition: 0,
-      offset: String(i),
-      key: Buffer.from(d.entityId),
-      value,
-      sizeBytes: value.length,
-    };
-  });
+  return deliveries.map((d, i) => consumedDelivery(d, i, { sentAtMs: now, receivedAtMs: now }));
 }
 
 async function main(): Promise<void> {

@@ -10,8 +10,8 @@
  * payload keeps the base's ids (18.16's replaceAll takes a constant needle only): the queries timed read
  * no id from it, but a rebuild of the amplified log would give the base's entities.
  */
-import { envelopeCodec, type ResourceType, topicName } from '@okendo/schemas';
 import { type ConsumedMessage, planBatch, type Warehouse, writeRows } from '@okendo/sink';
+import { consumedDelivery } from '../traffic/consumed-delivery.js';
 import { type PlannedDelivery, planDeliveries, random } from '../traffic/planned-deliveries.js';
 
 const DAY_MS = 86_400_000;
@@ -80,29 +80,12 @@ function dateDeliveries(deliveries: readonly PlannedDelivery[], endMs: number, m
 }
 
 function message(dated: DatedDelivery, offset: number): ConsumedMessage {
-  const { delivery } = dated;
-  const value = envelopeCodec.encode({
-    messageId: delivery.messageId,
-    senderTimestamp: BigInt(Math.floor(dated.atMs / 1_000)),
-    receivedAtMs: BigInt(dated.atMs + 1_000 + (offset % 2_000)),
-    source: 'default',
-    resourceType: delivery.resourceType,
-    topic: delivery.topic,
-    sequenceNumber: delivery.sequenceNumber,
-    version: '2025-02-01',
-    subscriberId: null,
-    entityId: delivery.entityId,
-    rawBody: Buffer.from(dated.body),
-  });
-  return {
-    topic: topicName(delivery.resourceType as ResourceType, 'okendo.'),
-    topicKey: delivery.resourceType,
-    partition: 0,
-    offset: String(offset),
-    key: Buffer.from(delivery.entityId),
-    value,
-    sizeBytes: value.length,
-  };
+  return consumedDelivery(
+    dated.delivery,
+    offset,
+    { sentAtMs: dated.atMs, receivedAtMs: dated.atMs + 1_000 + (offset % 2_000) },
+    dated.body,
+  );
 }
 
 export interface BaseSummary {

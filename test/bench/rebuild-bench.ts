@@ -10,13 +10,8 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { migrate } from '@okendo/infra/clickhouse';
 import { type LocalClickHouse, startClickHouseServer, stopClickHouseServer } from '@okendo/infra/local';
-import { envelopeCodec, type ResourceType, topicName } from '@okendo/schemas';
-import {
-  ClickHouseServerWarehouse,
-  type ConsumedMessage,
-  planBatch,
-  type RebuildSummary,
-} from '@okendo/sink';
+import { ClickHouseServerWarehouse, planBatch, type RebuildSummary } from '@okendo/sink';
+import { consumedDelivery } from '../traffic/consumed-delivery.js';
 import { planDeliveries } from '../traffic/planned-deliveries.js';
 import { repoRoot } from '../vitest.shared.js';
 
@@ -42,31 +37,10 @@ async function fillEventLog(warehouse: ClickHouseServerWarehouse, database: stri
       deleteRatio: 0.1,
       seed: 100 + chunk,
     }).slice(0, count - inserted);
-    const now = BigInt(Date.now());
-    const messages: ConsumedMessage[] = deliveries.map((d) => {
-      const value = envelopeCodec.encode({
-        messageId: d.messageId,
-        senderTimestamp: now / 1_000n,
-        receivedAtMs: now,
-        source: 'default',
-        resourceType: d.resourceType,
-        topic: d.topic,
-        sequenceNumber: d.sequenceNumber,
-        version: '2025-02-01',
-        subscriberId: null,
-        entityId: d.entityId,
-        rawBody: Buffer.from(d.body),
-      });
-      return {
-        topic: topicName(d.resourceType as ResourceType, 'okendo.'),
-        topicKey: d.resourceType,
-        partition: 0,
-        offset: String(offset++),
-        key: Buffer.from(d.entityId),
-        value,
-        sizeBytes: value.length,
-      };
-    });
+    const now = Date.now();
+    const messages = deliveries.map((d) =>
+      consumedDelivery(d, offset++, { sentAtMs: now, receivedAtMs: now }),
+    );
     const events = planBatch(messages).rows.get('events') ?? [];
     await warehouse.insertJsonEachRow(`${database}.events`, events);
     inserted += events.length;

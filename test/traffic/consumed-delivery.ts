@@ -1,0 +1,45 @@
+/**
+ * A planned delivery as the sink consumes it from Kafka (ConsumedMessage): the envelope the ingest would
+ * publish, on the resource type's topic with the entity id as key. For benches and tests that feed planBatch
+ * directly, without a broker.
+ */
+import { envelopeCodec, topicName } from '@okendo/schemas';
+import type { ConsumedMessage } from '@okendo/sink';
+import type { PlannedDelivery } from './planned-deliveries.js';
+
+export interface ConsumedTimes {
+  /** the webhook's signing time (whole seconds in the envelope) */
+  sentAtMs: number;
+  receivedAtMs: number;
+}
+
+/** `body` replaces the delivery's own (e.g. a body dated otherwise). */
+export function consumedDelivery(
+  delivery: PlannedDelivery,
+  offset: number,
+  times: ConsumedTimes,
+  body: string = delivery.body,
+): ConsumedMessage {
+  const value = envelopeCodec.encode({
+    messageId: delivery.messageId,
+    senderTimestamp: BigInt(Math.floor(times.sentAtMs / 1_000)),
+    receivedAtMs: BigInt(times.receivedAtMs),
+    source: 'default',
+    resourceType: delivery.resourceType,
+    topic: delivery.topic,
+    sequenceNumber: delivery.sequenceNumber,
+    version: '2025-02-01',
+    subscriberId: null,
+    entityId: delivery.entityId,
+    rawBody: Buffer.from(body),
+  });
+  return {
+    topic: topicName(delivery.resourceType, 'okendo.'),
+    topicKey: delivery.resourceType,
+    partition: 0,
+    offset: String(offset),
+    key: Buffer.from(delivery.entityId),
+    value,
+    sizeBytes: value.length,
+  };
+}
