@@ -1,9 +1,9 @@
 /**
  * A planned delivery as the sink consumes it from Kafka (ConsumedMessage): the envelope the ingest would
  * publish, on the resource type's topic with the entity id as key. For benches and tests that feed planBatch
- * directly, without a broker.
+ * directly, without a broker; and a fixture's envelope.
  */
-import { envelopeCodec, topicName } from '@okendo/schemas';
+import { envelopeCodec, topicName, type WebhookEnvelope, type WebhookFixture } from '@okendo/schemas';
 import type { ConsumedMessage } from '@okendo/sink';
 import type { PlannedDelivery } from './planned-deliveries.js';
 
@@ -41,5 +41,23 @@ export function consumedDelivery(
     key: Buffer.from(delivery.entityId),
     value,
     sizeBytes: value.length,
+  };
+}
+
+/** A fixture's envelope as the ingest publishes it; `fields` gives its id and times, and any override. */
+export function fixtureEnvelope(
+  fixture: WebhookFixture,
+  fields: Pick<WebhookEnvelope, 'messageId' | 'senderTimestamp' | 'receivedAtMs'> & Partial<WebhookEnvelope>,
+): WebhookEnvelope {
+  return {
+    source: 'default',
+    resourceType: fixture.resourceType,
+    topic: fixture.topic,
+    sequenceNumber: BigInt(fixture.sequenceNumber),
+    version: '2025-02-01',
+    subscriberId: null,
+    entityId: fixture.entityId,
+    rawBody: Buffer.from(fixture.body),
+    ...fields,
   };
 }

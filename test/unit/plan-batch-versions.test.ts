@@ -12,6 +12,7 @@ import {
 import { type ConsumedMessage, planBatch, STATE_META_COLUMNS, TABLE_LAYOUTS } from '@okendo/sink';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fixtureEnvelope } from '../traffic/consumed-delivery.js';
 
 const NOW = 1_795_000_000_000;
 // After every fixture's dates (2026-10), so the payload's times are not refused as later than the signing.
@@ -198,19 +199,9 @@ describe('planBatch: version rows', () => {
   it('plans every fixture into its version table', () => {
     let n = 0;
     const messages = FIXTURES.map((f) => {
-      const value = envelopeCodec.encode({
-        messageId: `fx-${n}`,
-        senderTimestamp: SIGNED,
-        receivedAtMs: BigInt(NOW),
-        source: 'default',
-        resourceType: f.resourceType,
-        topic: f.topic,
-        sequenceNumber: BigInt(f.sequenceNumber),
-        version: '2025-02-01',
-        subscriberId: null,
-        entityId: f.entityId,
-        rawBody: Buffer.from(f.body),
-      });
+      const value = envelopeCodec.encode(
+        fixtureEnvelope(f, { messageId: `fx-${n}`, senderTimestamp: SIGNED, receivedAtMs: BigInt(NOW) }),
+      );
       return {
         topic: `okendo.${f.resourceType}`,
         topicKey: f.resourceType as ResourceType,

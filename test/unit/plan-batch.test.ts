@@ -9,6 +9,7 @@ import {
 } from '@okendo/schemas';
 import { type ConsumedMessage, planBatch } from '@okendo/sink';
 import { describe, expect, it } from 'vitest';
+import { fixtureEnvelope } from '../traffic/consumed-delivery.js';
 import { reidentify } from '../traffic/planned-deliveries.js';
 
 const NOW = 1_790_000_000_000;
@@ -20,20 +21,12 @@ function fixture(name: string): WebhookFixture {
 }
 
 function envelope(f: WebhookFixture, overrides: Partial<WebhookEnvelope> = {}): WebhookEnvelope {
-  return {
+  return fixtureEnvelope(f, {
     messageId: `msg_${f.name}`,
     senderTimestamp: 1_790_000_000n,
     receivedAtMs: BigInt(NOW - 1_000),
-    source: 'default',
-    resourceType: f.resourceType,
-    topic: f.topic,
-    sequenceNumber: BigInt(f.sequenceNumber),
-    version: '2025-02-01',
-    subscriberId: null,
-    entityId: f.entityId,
-    rawBody: Buffer.from(f.body),
     ...overrides,
-  };
+  });
 }
 
 let nextOffset = 0;
