@@ -6,16 +6,14 @@
  */
 import { parseArgs } from 'node:util';
 import { isResourceType, RESOURCE_TYPES } from '@okendo/schemas';
-import { loadWarehouseConfig } from '../config.js';
 import type { EventLogFilter } from '../replay/event-log-reader.js';
 import { DEFAULT_PAGE_SIZE, type RebuildSummary, rebuildState } from '../replay/rebuild.js';
 import {
   EXIT,
   formatCounts,
-  openReplayWarehouse,
   parseIsoDate,
   parsePositiveInteger,
-  progressBar,
+  runReplayCommand,
   UsageError,
 } from '../replay/terminal.js';
 
@@ -109,47 +107,24 @@ function report(summary: RebuildSummary): string[] {
   return lines;
 }
 
-async function main(): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    // parseArgs throws a TypeError for an unknown or incomplete flag
-    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    console.error(`${error.message}\n\n${HELP}`);
-    return EXIT.usage;
-  }
-  if (options.help) {
-    console.log(HELP);
-    return EXIT.done;
-  }
-  const { warehouse: config, database } = loadWarehouseConfig();
-  const warehouse = await openReplayWarehouse(config);
-  const bar = progressBar(options.dryRun ? 'planning' : 'rebuilding');
-  try {
-    const summary = await rebuildState({
+await runReplayCommand({
+  name: 'rebuild',
+  help: HELP,
+  parse,
+  progressLabel: 'rebuilding',
+  run: ({ warehouse, database, options, progress }) =>
+    rebuildState({
       warehouse,
       database,
       filter: options.filter,
       pageSize: options.pageSize,
       dryRun: options.dryRun,
       eventTimes: options.eventTimes,
-      onProgress: ({ eventsRead, total }) => bar.update(eventsRead, total),
-    });
-    bar.stop();
-    if (options.json) console.log(JSON.stringify(summary));
-    else for (const line of report(summary)) console.log(line);
-    const incomplete = Object.keys(summary.notPlanned).length > 0 || Object.keys(summary.refused).length > 0;
-    return incomplete ? EXIT.incomplete : EXIT.done;
-  } finally {
-    bar.stop();
-    await warehouse.close();
-  }
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(`rebuild stopped: ${(error as Error).message}`);
-  process.exitCode = EXIT.failed;
-}
+      onProgress: ({ eventsRead, total }) => progress(eventsRead, total),
+    }),
+  report,
+  exitCode: (summary) =>
+    Object.keys(summary.notPlanned).length > 0 || Object.keys(summary.refused).length > 0
+      ? EXIT.incomplete
+      : EXIT.done,
+});

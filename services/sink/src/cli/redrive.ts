@@ -4,16 +4,8 @@
  * nothing (services/sink/src/replay/redrive.ts). Warehouse settings are the sink's.
  */
 import { parseArgs } from 'node:util';
-import { loadWarehouseConfig } from '../config.js';
 import { type RedriveSummary, redriveDeadLetters } from '../replay/redrive.js';
-import {
-  EXIT,
-  formatCounts,
-  openReplayWarehouse,
-  parsePositiveInteger,
-  progressBar,
-  UsageError,
-} from '../replay/terminal.js';
+import { formatCounts, parsePositiveInteger, runReplayCommand } from '../replay/terminal.js';
 
 const HELP = `usage: npm run redrive -- [options]
 
@@ -67,43 +59,18 @@ function report(summary: RedriveSummary): string[] {
   return lines;
 }
 
-async function main(): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    console.error(`${error.message}\n\n${HELP}`);
-    return EXIT.usage;
-  }
-  if (options.help) {
-    console.log(HELP);
-    return EXIT.done;
-  }
-  const { warehouse: config, database } = loadWarehouseConfig();
-  const warehouse = await openReplayWarehouse(config);
-  const bar = progressBar(options.dryRun ? 'planning' : 're-driving');
-  try {
-    const summary = await redriveDeadLetters({
+await runReplayCommand({
+  name: 'redrive',
+  help: HELP,
+  parse,
+  progressLabel: 're-driving',
+  run: ({ warehouse, database, options, progress }) =>
+    redriveDeadLetters({
       warehouse,
       database,
       pageSize: options.pageSize,
       dryRun: options.dryRun,
-      onProgress: ({ considered, total }) => bar.update(considered, total),
-    });
-    bar.stop();
-    if (options.json) console.log(JSON.stringify(summary));
-    else for (const line of report(summary)) console.log(line);
-    return EXIT.done;
-  } finally {
-    bar.stop();
-    await warehouse.close();
-  }
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(`redrive stopped: ${(error as Error).message}`);
-  process.exitCode = EXIT.failed;
-}
+      onProgress: ({ considered, total }) => progress(considered, total),
+    }),
+  report,
+});

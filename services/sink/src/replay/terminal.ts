@@ -1,9 +1,10 @@
 /**
  * What the rebuild and redrive commands share at the terminal: opening the configured warehouse (with the
- * one hint an operator needs in embedded mode), a progress bar only when stderr is a terminal, ISO dates.
+ * one hint an operator needs in embedded mode), a progress bar only when stderr is a terminal, ISO dates,
+ * and the command's whole run (runReplayCommand).
  */
 import { SingleBar } from 'cli-progress';
-import type { WarehouseConfig } from '../config.js';
+import { loadWarehouseConfig, type WarehouseConfig } from '../config.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -91,4 +92,69 @@ export function formatCounts(counts: Readonly<Record<string, number>>, indent = 
   const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
   const width = Math.max(0, ...entries.map(([key]) => key.length));
   return entries.map(([key, n]) => `${indent}${key.padEnd(width)}  ${n.toLocaleString('en-US')}`);
+}
+
+/** What runReplayCommand needs to know of one command (rebuild, redrive). */
+export interface ReplayCommand<Options extends { help: boolean; json: boolean; dryRun: boolean }, Summary> {
+  /** the command's name, as in "rebuild stopped: ..." */
+  name: string;
+  help: string;
+  /** throws UsageError (or parseArgs's TypeError) for a bad command line */
+  parse: (argv: readonly string[]) => Options;
+  /** the progress bar's label when it writes (on a dry run it is "planning") */
+  progressLabel: string;
+  run: (context: {
+    warehouse: Warehouse;
+    database: string;
+    options: Options;
+    progress: (value: number, total: number) => void;
+  }) => Promise<Summary>;
+  report: (summary: Summary) => string[];
+  /** the exit code of a run that finished (default EXIT.done) */
+  exitCode?: (summary: Summary) => number;
+}
+
+async function runCommand<Options extends { help: boolean; json: boolean; dryRun: boolean }, Summary>(
+  command: ReplayCommand<Options, Summary>,
+  argv: readonly string[],
+): Promise<number> {
+  let options: Options;
+  try {
+    options = command.parse(argv);
+  } catch (error) {
+    // parseArgs throws a TypeError for an unknown or incomplete flag
+    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
+    console.error(`${error.message}\n\n${command.help}`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    console.log(command.help);
+    return EXIT.done;
+  }
+  const { warehouse: config, database } = loadWarehouseConfig();
+  const warehouse = await openReplayWarehouse(config);
+  const bar = progressBar(options.dryRun ? 'planning' : command.progressLabel);
+  try {
+    const summary = await command.run({ warehouse, database, options, progress: bar.update });
+    bar.stop();
+    if (options.json) console.log(JSON.stringify(summary));
+    else for (const line of command.report(summary)) console.log(line);
+    return command.exitCode?.(summary) ?? EXIT.done;
+  } finally {
+    bar.stop();
+    await warehouse.close();
+  }
+}
+
+/** Runs a command on process.argv and sets process.exitCode (EXIT); an error ends it as "<name> stopped: ...". */
+export async function runReplayCommand<
+  Options extends { help: boolean; json: boolean; dryRun: boolean },
+  Summary,
+>(command: ReplayCommand<Options, Summary>): Promise<void> {
+  try {
+    process.exitCode = await runCommand(command, process.argv.slice(2));
+  } catch (error) {
+    console.error(`${command.name} stopped: ${(error as Error).message}`);
+    process.exitCode = EXIT.failed;
+  }
 }
