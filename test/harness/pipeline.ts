@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookFixture } from '@okendo/schemas';
-import { loadSinkConfig, type RunningSink, startSink } from '@okendo/sink';
+import {
+  ChdbWarehouse,
+  ClickHouseServerWarehouse,
+  loadSinkConfig,
+  type RunningSink,
+  startSink,
+  type Warehouse,
+} from '@okendo/sink';
 import type { ClickHouseEndpoint, ProvidedInfra } from './infra-context.js';
 import { startTestIngest, type TestIngest } from './ingest.js';
 import { uniqueName } from './names.js';
@@ -137,4 +144,44 @@ export async function startTestPipeline(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface PipelineWithAdmin {
+  pipeline: TestPipeline;
+  /** a direct connection for DDL and checks (the sink's /sql is read-only): the server, or chDB's dir in this process */
+  admin: Warehouse;
+  /** the sink's chDB data dir, which admin opens too (made, but unused, on the server) */
+  dataDir: string;
+  /** closes admin, stops the pipeline, removes dataDir */
+  stop: () => Promise<void>;
+}
+
+/** startTestPipeline, plus a direct admin connection to the same warehouse (on chDB: the sink's data dir). */
+export async function startPipelineWithAdmin(
+  brokers: string,
+  target: WarehouseTarget,
+  env: Record<string, string> = {},
+): Promise<PipelineWithAdmin> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'okendo-admin-'));
+  let pipeline: TestPipeline | undefined;
+  let admin: Warehouse | undefined;
+  const stop = async () => {
+    await admin?.close();
+    await pipeline?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    pipeline = await startTestPipeline(brokers, target, {
+      ...env,
+      ...(target.kind === 'chdb' ? { CHDB_DATA_DIR: dataDir } : {}),
+    });
+    admin =
+      target.kind === 'server'
+        ? new ClickHouseServerWarehouse(target.endpoint)
+        : await ChdbWarehouse.open(dataDir);
+    return { pipeline, admin, dataDir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

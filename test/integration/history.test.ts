@@ -7,14 +7,11 @@
  * (signed webhooks -> ingest -> Kafka -> sink) whose version rows appear, and a rebuild that brings back
  * emptied version tables and fills occurred_at of events rows that lack it.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrate } from '@okendo/infra/clickhouse';
 import { envelopeCodec, FIXTURES, RESOURCE_TYPES } from '@okendo/schemas';
 import {
-  ChdbWarehouse,
-  ClickHouseServerWarehouse,
   type ConsumedMessage,
   planBatch,
   rebuildState,
@@ -24,10 +21,11 @@ import {
   type Warehouse,
   writeRows,
 } from '@okendo/sink';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
-import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineTargets, type TestPipeline } from '../harness/pipeline.js';
+import { adminPipelineForSuite } from '../harness/pipeline-suite.js';
 import { warehouseEngines } from '../harness/warehouses.js';
 import { repoRoot } from '../vitest.shared.js';
 
@@ -427,29 +425,9 @@ describe.each(pipelineTargets(infra))(
       let db: string;
       /** DDL goes through a direct connection (the sink's /sql is read-only); chDB: the same data dir */
       let admin: Warehouse;
-      let dataDir: string;
-
-      beforeAll(async () => {
-        const chosen = target();
-        if (chosen === undefined || infra.kafka === undefined)
-          throw new Error('unreachable: suite is skipped');
-        dataDir = await mkdtemp(join(tmpdir(), 'okendo-history-'));
-        pipeline = await startTestPipeline(
-          infra.kafka.brokers,
-          chosen,
-          chosen.kind === 'chdb' ? { CHDB_DATA_DIR: dataDir } : {},
-        );
+      adminPipelineForSuite(infra, target, (started) => {
+        ({ pipeline, admin } = started);
         db = pipeline.database;
-        admin =
-          chosen.kind === 'server'
-            ? new ClickHouseServerWarehouse(chosen.endpoint)
-            : await ChdbWarehouse.open(dataDir);
-      });
-
-      afterAll(async () => {
-        await admin?.close();
-        await pipeline?.stop();
-        await rm(dataDir, { recursive: true, force: true });
       });
 
       it('signed deliveries give version rows; a rebuild brings emptied history back and dates old events', async () => {

@@ -7,22 +7,13 @@
  * and nothing acknowledged is lost or doubled. Also the engine rule rebuild rests on: of two rows with equal
  * versions, the later insert wins.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { envelopeCodec, FIXTURES } from '@okendo/schemas';
-import {
-  ChdbWarehouse,
-  ClickHouseServerWarehouse,
-  planBatch,
-  type RebuildSummary,
-  rebuildState,
-  type Warehouse,
-} from '@okendo/sink';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBatch, type RebuildSummary, rebuildState, type Warehouse } from '@okendo/sink';
+import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
-import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineTargets, type TestPipeline } from '../harness/pipeline.js';
+import { adminPipelineForSuite } from '../harness/pipeline-suite.js';
 import { runReplayCli } from '../harness/replay-cli.js';
 import { checkWarehouse, optimizeFinal, totalDuplicates } from '../harness/warehouse-checks.js';
 import { DeliveryLedger } from '../traffic/delivery-ledger.js';
@@ -123,27 +114,9 @@ describe.each(pipelineTargets(infra))('rebuild from the event log on $name', ({ 
     /** DDL and checks go through a direct connection (the sink's /sql is read-only); chDB: the same dir */
     let admin: Warehouse;
     let dataDir: string;
-
-    beforeAll(async () => {
-      const chosen = target();
-      if (chosen === undefined || infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
-      dataDir = await mkdtemp(join(tmpdir(), 'okendo-rebuild-'));
-      pipeline = await startTestPipeline(
-        infra.kafka.brokers,
-        chosen,
-        chosen.kind === 'chdb' ? { CHDB_DATA_DIR: dataDir } : {},
-      );
+    adminPipelineForSuite(infra, target, (started) => {
+      ({ pipeline, admin, dataDir } = started);
       db = pipeline.database;
-      admin =
-        chosen.kind === 'server'
-          ? new ClickHouseServerWarehouse(chosen.endpoint)
-          : await ChdbWarehouse.open(dataDir);
-    });
-
-    afterAll(async () => {
-      await admin?.close();
-      await pipeline?.stop();
-      await rm(dataDir, { recursive: true, force: true });
     });
 
     it('of two rows with the same version, the later insert wins; a higher version still wins over it', async () => {

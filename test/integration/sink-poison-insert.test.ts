@@ -5,17 +5,15 @@
  * dead-letters nothing, pauses with /readyz 503, and everything lands once the column is back.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FIXTURES, type WebhookFixture } from '@okendo/schemas';
-import { ChdbWarehouse, ClickHouseServerWarehouse, type Warehouse } from '@okendo/sink';
+import type { Warehouse } from '@okendo/sink';
 import { Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { kafkaClient } from '../harness/kafka.js';
 import { uniqueName } from '../harness/names.js';
-import { startTestPipeline, type TestPipeline, type WarehouseTarget } from '../harness/pipeline.js';
+import type { TestPipeline, WarehouseTarget } from '../harness/pipeline.js';
+import { adminPipelineForSuite } from '../harness/pipeline-suite.js';
 import { reidentify } from '../traffic/planned-deliveries.js';
 import { POISON_ERROR, poisonBody } from '../traffic/poison-delivery.js';
 
@@ -62,33 +60,20 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
     let db: string;
     /** a second connection for DDL (the sink's /sql is read-only): the server, or chDB's dir in this process */
     let admin: Warehouse;
-    let dataDir: string;
-
-    beforeAll(async () => {
-      if (infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
-      dataDir = await mkdtemp(join(tmpdir(), 'okendo-poison-'));
-      const target: WarehouseTarget =
-        kind === 'server' && infra.clickhouse !== undefined
-          ? { kind: 'server', endpoint: infra.clickhouse }
-          : { kind: 'chdb' };
-      pipeline = await startTestPipeline(infra.kafka.brokers, target, {
-        // Long enough that the concurrent posts below meet in one flush.
-        SINK_MAX_WAIT_MS: '1500',
-        SINK_LAG_INTERVAL_MS: '200',
-        ...(target.kind === 'chdb' ? { CHDB_DATA_DIR: dataDir } : {}),
-      });
-      db = pipeline.database;
-      admin =
-        target.kind === 'server'
-          ? new ClickHouseServerWarehouse(target.endpoint)
-          : await ChdbWarehouse.open(dataDir);
-    });
-
-    afterAll(async () => {
-      await admin?.close();
-      await pipeline?.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    });
+    const target = (): WarehouseTarget =>
+      kind === 'server' && infra.clickhouse !== undefined
+        ? { kind: 'server', endpoint: infra.clickhouse }
+        : { kind: 'chdb' };
+    adminPipelineForSuite(
+      infra,
+      target,
+      (started) => {
+        ({ pipeline, admin } = started);
+        db = pipeline.database;
+      },
+      // Long enough that the concurrent posts below meet in one flush.
+      { SINK_MAX_WAIT_MS: '1500', SINK_LAG_INTERVAL_MS: '200' },
+    );
 
     it('dead-letters the one refused row with the ClickHouse error, stores the rest, commits, lag back to 0', async () => {
       const review = reviewFixture();
