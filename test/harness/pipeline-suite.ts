@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { ProvidedInfra } from './infra-context.js';
-import { type PipelineWithAdmin, startPipelineWithAdmin, type WarehouseTarget } from './pipeline.js';
+import {
+  type PipelineWithAdmin,
+  startPipelineWithAdmin,
+  startTestPipeline,
+  type TestPipeline,
+  type WarehouseTarget,
+} from './pipeline.js';
 
 function suiteHooks<Started extends { stop: () => Promise<void> }>(
   infra: ProvidedInfra,
@@ -25,10 +31,19 @@ function suiteHooks<Started extends { stop: () => Promise<void> }>(
 }
 
 /**
- * Registers the describe block's beforeAll (startPipelineWithAdmin, then `use` hands the pipeline and its admin
- * connection to the block's variables) and afterAll (stop). Call it in a block skipped when the target is
- * missing: the start throws if it runs anyway.
+ * Registers the describe block's beforeAll (start, then `use` hands the pipeline to the block's variables) and
+ * afterAll (stop). Call it in a block skipped when the target is missing: the start throws if it runs anyway.
  */
+export function pipelineForSuite(
+  infra: ProvidedInfra,
+  target: () => WarehouseTarget | undefined,
+  use: (pipeline: TestPipeline) => void,
+  env: Record<string, string> = {},
+): void {
+  suiteHooks(infra, target, (brokers, chosen) => startTestPipeline(brokers, chosen, env), use);
+}
+
+/** pipelineForSuite with startPipelineWithAdmin: the pipeline and a direct admin connection to its warehouse. */
 export function adminPipelineForSuite(
   infra: ProvidedInfra,
   target: () => WarehouseTarget | undefined,

@@ -1,7 +1,8 @@
 import { EDGE_CASE_FIXTURES, FIXTURES, type WebhookFixture } from '@okendo/schemas';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
-import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineTargets, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineForSuite } from '../harness/pipeline-suite.js';
 
 const infra = runInfra();
 const fixture = (name: string): WebhookFixture => {
@@ -20,17 +21,9 @@ describe.each(targets)(
     describe.skipIf(missing !== undefined)(titleWithSkipReason(name, missing), () => {
       let pipeline: TestPipeline;
       let db: string;
-
-      beforeAll(async () => {
-        const chosen = target();
-        if (chosen === undefined || infra.kafka === undefined)
-          throw new Error('unreachable: suite is skipped');
-        pipeline = await startTestPipeline(infra.kafka.brokers, chosen);
-        db = pipeline.database;
-      });
-
-      afterAll(async () => {
-        await pipeline?.stop();
+      pipelineForSuite(infra, target, (started) => {
+        pipeline = started;
+        db = started.database;
       });
 
       it('writes creates and updates into state, child and event tables with their column values', async () => {

@@ -9,7 +9,8 @@ import { ReadOnlyQueryError } from '@okendo/sink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { uniqueName } from '../harness/names.js';
-import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineTargets, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineForSuite } from '../harness/pipeline-suite.js';
 import { warehouseEngines } from '../harness/warehouses.js';
 
 const infra = runInfra();
@@ -84,19 +85,14 @@ const targets = pipelineTargets(infra);
 describe.each(targets)('POST /sql of a sink on $name', ({ name, target, missing }) => {
   describe.skipIf(missing !== undefined)(titleWithSkipReason(name, missing), () => {
     let pipeline: TestPipeline;
-
-    beforeAll(async () => {
-      const chosen = target();
-      if (chosen === undefined || infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
-      pipeline = await startTestPipeline(infra.kafka.brokers, chosen, {
-        ...LIMIT_ENV,
-        SINK_SQL_TOKEN: TOKEN,
-      });
-    });
-
-    afterAll(async () => {
-      await pipeline?.stop();
-    });
+    pipelineForSuite(
+      infra,
+      target,
+      (started) => {
+        pipeline = started;
+      },
+      { ...LIMIT_ENV, SINK_SQL_TOKEN: TOKEN },
+    );
 
     const post = async (
       body: string,

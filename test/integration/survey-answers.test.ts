@@ -13,10 +13,11 @@ import {
   TRAFFIC_SHAPE_VARIANTS,
   type WebhookFixture,
 } from '@okendo/schemas';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXPECTED_ANSWERS, expectedAnswerJson } from '../harness/answer-shapes.js';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
-import { pipelineTargets, startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineTargets, type TestPipeline } from '../harness/pipeline.js';
+import { pipelineForSuite } from '../harness/pipeline-suite.js';
 import { repoRoot } from '../vitest.shared.js';
 
 const infra = runInfra();
@@ -68,17 +69,9 @@ describe.each(pipelineTargets(infra))(
     describe.skipIf(missing !== undefined)(titleWithSkipReason(name, missing), () => {
       let pipeline: TestPipeline;
       let db: string;
-
-      beforeAll(async () => {
-        const chosen = target();
-        if (chosen === undefined || infra.kafka === undefined)
-          throw new Error('unreachable: suite is skipped');
-        pipeline = await startTestPipeline(infra.kafka.brokers, chosen);
-        db = pipeline.database;
-      });
-
-      afterAll(async () => {
-        await pipeline?.stop();
+      pipelineForSuite(infra, target, (started) => {
+        pipeline = started;
+        db = started.database;
       });
 
       it('every answer shape is one survey_answers_current row with its answers, answer_number and answer_json', async () => {
