@@ -24,6 +24,7 @@ import type { ConsumedMessage } from '../batch/consumed-message.js';
 import { type BatchPlan, planBatch } from '../batch/plan-batch.js';
 import type { Row } from '../mapping/rows.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { bump, countWritten } from './counts.js';
 import { countEvents, type EventLogFilter, type EventLogRow, readEventLog } from './event-log-reader.js';
 import { replayedEvent } from './event-message.js';
 import { readAhead } from './read-ahead.js';
@@ -75,10 +76,6 @@ function staleEventTimes(plan: BatchPlan, page: readonly EventLogRow[]): Row[] {
   );
 }
 
-function bump(counts: Record<string, number>, key: string, by = 1): void {
-  counts[key] = (counts[key] ?? 0) + by;
-}
-
 export async function rebuildState(options: RebuildOptions): Promise<RebuildSummary> {
   const now = options.now ?? Date.now;
   const started = performance.now();
@@ -116,9 +113,7 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildSumm
     const refused = dryRun
       ? new Map<string, unknown[]>()
       : await writeDerived(options.warehouse, options.database, rows, options.write);
-    for (const [table, list] of rows) {
-      bump(summary.rowsByTable, table, list.length - (refused.get(table)?.length ?? 0));
-    }
+    countWritten(summary.rowsByTable, rows, refused);
     for (const [table, list] of refused) bump(summary.refused, table, list.length);
     summary.eventsRead += page.length;
     summary.pages++;

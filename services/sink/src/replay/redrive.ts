@@ -14,6 +14,7 @@ import { planBatch } from '../batch/plan-batch.js';
 import type { Row } from '../mapping/rows.js';
 import { toDateTime } from '../mapping/rows.js';
 import { qualifiedName, type Warehouse } from '../warehouse/warehouse.js';
+import { bump, countWritten } from './counts.js';
 import { type EventKey, readEventsByKey, stringLiteral } from './event-log-reader.js';
 import { replayedEvent } from './event-message.js';
 import { derivedRows, type ReplayWriteOptions, writeDerived } from './replay-writer.js';
@@ -73,10 +74,6 @@ function after(letter: OpenDeadLetter): string {
 async function count(warehouse: Pick<Warehouse, 'query'>, sql: string): Promise<number> {
   const [row] = await warehouse.query<{ n: string }>(sql);
   return Number(row?.n ?? 0);
-}
-
-function bump(counts: Record<string, number>, key: string, by = 1): void {
-  counts[key] = (counts[key] ?? 0) + by;
 }
 
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveSummary> {
@@ -159,9 +156,7 @@ async function redrivePage(
       if (messageId !== undefined) failed.set(messageId, `refused by the warehouse: ${table}`);
     }
   }
-  for (const [table, list] of rows) {
-    bump(summary.rowsByTable, table, list.length - (refused.get(table)?.length ?? 0));
-  }
+  countWritten(summary.rowsByTable, rows, refused);
 
   const redriven: Row[] = [];
   const redrivenAt = toDateTime(now());
