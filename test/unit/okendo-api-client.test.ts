@@ -424,9 +424,7 @@ describe('Okendo credentials', () => {
   it('builds credentials per source from an object', () => {
     const built = credentialsBySource({ default: { userId, apiKey }, eu: { userId: 'u2', apiKey: '' } });
     expect(built.ok).toBe(false);
-    expect(built.ok ? [] : built.problems).toEqual([
-      'source eu: OKENDO_API_KEY_EU: required (the Okendo API key)',
-    ]);
+    expect(built.ok ? [] : built.problems).toEqual(['source "eu": apiKey: required (the Okendo API key)']);
     const good = credentialsBySource({ default: { userId, apiKey }, eu: { userId: 'u2', apiKey: 'k2' } });
     expect(good.ok && [...good.sources.keys()]).toEqual(['default', 'eu']);
   });

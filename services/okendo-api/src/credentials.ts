@@ -62,16 +62,7 @@ export function readOkendoCredentials(
   if (!SOURCE_NAME.test(source))
     return { ok: false, problems: [`source name ${JSON.stringify(source)} must match ${SOURCE_NAME}`] };
   const keys = credentialEnvKeys(source);
-  const userId = env[keys.userId]?.trim() ?? '';
-  const apiKey = env[keys.apiKey]?.trim() ?? '';
-  const problems: string[] = [];
-  if (userId === '') problems.push(`${keys.userId}: required (the Okendo user id, a UUID)`);
-  if (apiKey === '') problems.push(`${keys.apiKey}: required (the Okendo API key)`);
-  else if (/[\s:]/.test(apiKey)) problems.push(`${keys.apiKey}: must not contain spaces or ':'`);
-  if (userId.includes(':')) problems.push(`${keys.userId}: must not contain ':'`);
-  return problems.length > 0
-    ? { ok: false, problems }
-    : { ok: true, credentials: new OkendoCredentials(userId, apiKey) };
+  return checkCredentials(env[keys.userId] ?? '', env[keys.apiKey] ?? '', keys);
 }
 
 /** Credentials per source from an object `{source: {userId, apiKey}}` (e.g. a config file), checked the same way. */
@@ -81,13 +72,28 @@ export function credentialsBySource(
   const sources = new Map<string, OkendoCredentials>();
   const problems: string[] = [];
   for (const [source, account] of Object.entries(accounts)) {
-    const keys = credentialEnvKeys(source);
-    const read = readOkendoCredentials(
-      { [keys.userId]: account.userId, [keys.apiKey]: account.apiKey },
-      source,
-    );
+    const read = SOURCE_NAME.test(source)
+      ? checkCredentials(account.userId, account.apiKey, { userId: 'userId', apiKey: 'apiKey' })
+      : { ok: false as const, problems: [`the name must match ${SOURCE_NAME}`] };
     if (read.ok) sources.set(source, read.credentials);
-    else problems.push(...read.problems.map((problem) => `source ${source}: ${problem}`));
+    else problems.push(...read.problems.map((problem) => `source ${JSON.stringify(source)}: ${problem}`));
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, sources };
+}
+
+function checkCredentials(
+  rawUserId: string,
+  rawApiKey: string,
+  names: { userId: string; apiKey: string },
+): CredentialsResult {
+  const userId = rawUserId.trim();
+  const apiKey = rawApiKey.trim();
+  const problems: string[] = [];
+  if (userId === '') problems.push(`${names.userId}: required (the Okendo user id, a UUID)`);
+  else if (userId.includes(':')) problems.push(`${names.userId}: must not contain ':'`);
+  if (apiKey === '') problems.push(`${names.apiKey}: required (the Okendo API key)`);
+  else if (/[\s:]/.test(apiKey)) problems.push(`${names.apiKey}: must not contain spaces or ':'`);
+  return problems.length > 0
+    ? { ok: false, problems }
+    : { ok: true, credentials: new OkendoCredentials(userId, apiKey) };
 }
