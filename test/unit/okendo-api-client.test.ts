@@ -13,6 +13,7 @@ import {
   type OkendoClientOptions,
   OkendoCredentials,
   type OkendoRequestLog,
+  readOkendoApiConfig,
   readOkendoCredentials,
   retryAfterMs,
 } from '@okendo/okendo-api';
@@ -427,5 +428,20 @@ describe('Okendo credentials', () => {
     expect(built.ok ? [] : built.problems).toEqual(['source "eu": apiKey: required (the Okendo API key)']);
     const good = credentialsBySource({ default: { userId, apiKey }, eu: { userId: 'u2', apiKey: 'k2' } });
     expect(good.ok && [...good.sources.keys()]).toEqual(['default', 'eu']);
+  });
+
+  it('reads OKENDO_API_URL, defaulting to Okendo’s documented base URL, and refuses credentials in it', () => {
+    const env = { OKENDO_USER_ID: userId, OKENDO_API_KEY: apiKey };
+    const plain = readOkendoApiConfig(env);
+    expect(plain.ok && plain.config.baseUrl).toBe('https://api.okendo.io/enterprise');
+    const fake = readOkendoApiConfig({ ...env, OKENDO_API_URL: 'http://127.0.0.1:8095/enterprise' });
+    expect(fake.ok && fake.config.baseUrl).toBe('http://127.0.0.1:8095/enterprise');
+    const leaky = readOkendoApiConfig({
+      ...env,
+      OKENDO_API_URL: `https://u:${apiKey}@api.okendo.io/enterprise`,
+    });
+    expect(leaky.ok).toBe(false);
+    expect(JSON.stringify(leaky)).not.toContain(apiKey);
+    expect(readOkendoApiConfig({ ...env, OKENDO_API_URL: 'ftp://x' }).ok).toBe(false);
   });
 });

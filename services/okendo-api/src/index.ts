@@ -1,3 +1,4 @@
+export { type OkendoApiConfig, readOkendoApiConfig } from './api-config.js';
 export type {
   OkendoApiError,
   OkendoErrorCode,
