@@ -23,7 +23,7 @@ export function readOkendoApiConfig(
 }
 
 function checkBaseUrl(text: string): string | undefined {
-  if (!URL.canParse(text)) return `expected an http(s) URL, got ${JSON.stringify(text)}`;
+  if (!URL.canParse(text)) return 'expected an http(s) URL (the value is not shown: it may hold a key)';
   const url = new URL(text);
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     return `expected http or https, got ${url.protocol}`;
