@@ -1,0 +1,18 @@
+export { type OkendoApiConfig, readOkendoApiConfig } from './api-config.js';
+export type {
+  OkendoApiError,
+  OkendoErrorCode,
+  Result,
+} from './api-result.js';
+export {
+  type CredentialsResult,
+  credentialEnvKeys,
+  credentialsBySource,
+  DEFAULT_OKENDO_SOURCE,
+  OkendoCredentials,
+  readOkendoCredentials,
+} from './credentials.js';
+export { OkendoClient, type OkendoClientOptions, type OkendoRequestLog } from './okendo-client.js';
+export type { RateLimit } from './rate-limiter.js';
+export { retryAfterMs } from './retry-after.js';
+export * from './subscription-types.js';
