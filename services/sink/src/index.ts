@@ -14,7 +14,13 @@ export {
   SqlUsageError,
 } from './cli/sql-command-line.js';
 export { formatRows, TABLE_CELL_MAX } from './cli/sql-output.js';
-export { describeSinkConfig, loadSinkConfig, type SinkConfig, type WarehouseConfig } from './config.js';
+export {
+  describeSinkConfig,
+  loadSinkConfig,
+  loadWarehouseConfig,
+  type SinkConfig,
+  type WarehouseConfig,
+} from './config.js';
 export { LagMonitor } from './consumer/lag-monitor.js';
 export { SinkConsumer } from './consumer/sink-consumer.js';
 export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';
