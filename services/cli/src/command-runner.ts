@@ -3,7 +3,6 @@
  * mapping of what went wrong onto one stderr line and an exit code (exit-codes.ts). Nothing is printed with a
  * stack trace: a CliError carries its own message, a configuration error names its keys.
  */
-import type { Command } from '@commander-js/extra-typings';
 import { ConfigError } from '@okendo/common';
 import { type CliContext, createContext } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
@@ -14,8 +13,9 @@ export type CommandBody = (context: CliContext) => Promise<ExitCode | undefined>
 /** ClickHouse and kafkajs messages may span lines: the reason stays one line. */
 export const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
+/** `command` is the commander Command whose action runs (the last argument commander passes to it). */
 export async function runCommand(
-  command: Command<unknown[], Record<string, unknown>, Record<string, unknown>>,
+  command: { optsWithGlobals(): object },
   body: CommandBody,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
