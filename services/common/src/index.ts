@@ -16,3 +16,17 @@ export {
 export { isEntryPoint, type RunningService, runService, type ServiceDefinition } from './run-service.js';
 export { createServiceLogger } from './service-logger.js';
 export { readTopicDurability, type TopicDurabilityConfig } from './topic-durability.js';
+export {
+  formatWebhookSourcesFile,
+  type ParsedWebhookSourcesFile,
+  parseWebhookSourcesFile,
+  readWebhookSourcesFile,
+  SECRET_LABEL,
+  type SourceSecretEntry,
+  secretIsValidAt,
+  secretLabel,
+  signingSecretProblem,
+  WEBHOOK_SOURCE_NAME,
+  type WebhookSourcesFile,
+  writeWebhookSourcesFile,
+} from './webhook-sources-file.js';
