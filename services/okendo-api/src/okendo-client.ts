@@ -17,6 +17,13 @@ import {
 import type { OkendoCredentials } from './credentials.js';
 import { type RateLimit, RateLimiter, sleep } from './rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
+import {
+  type ListReviewsOptions,
+  type OkendoReview,
+  parseCatalogPage,
+  type ReviewPage,
+  reviewQuery,
+} from './reviews.js';
 import { parseSubscription, parseSubscriptionPage } from './subscription-shapes.js';
 import {
   type CreatedWebhookSubscription,
@@ -29,6 +36,12 @@ import {
   type UpdateWebhookSubscription,
   type WebhookSubscription,
 } from './subscription-types.js';
+import {
+  type ListSurveyResponsesOptions,
+  type OkendoSurveyResponse,
+  type SurveyResponsePage,
+  surveyResponseQuery,
+} from './surveys.js';
 
 /** What the client reports; never headers, bodies or secrets. */
 export interface OkendoRequestLog {
@@ -133,6 +146,35 @@ export class OkendoClient {
     return ok(all);
   }
 
+  /** The reviews of one moderation status, page by page from `lastEvaluated`; an error ends it as its last item. */
+  async *reviewPages(options: ListReviewsOptions = {}): AsyncGenerator<Result<ReviewPage>> {
+    const query = reviewQuery(options);
+    const url = this.#url(`reviews${query.size > 0 ? `?${query}` : ''}`);
+    for await (const page of this.#catalogPages(url, 'reviews', 'reviewId')) {
+      if (!page.ok) return yield page;
+      const { items, lastEvaluated } = page.value;
+      yield ok({ reviews: items as OkendoReview[], ...(lastEvaluated ? { lastEvaluated } : {}) });
+    }
+  }
+
+  /** The responses of one survey, page by page; an error ends the iteration as its last item. */
+  async *surveyResponsePages(
+    surveyId: string,
+    options: ListSurveyResponsesOptions = {},
+  ): AsyncGenerator<Result<SurveyResponsePage>> {
+    const query = surveyResponseQuery(options);
+    const path = `surveys/${encodeURIComponent(surveyId)}/responses`;
+    const url = this.#url(`${path}${query.size > 0 ? `?${query}` : ''}`);
+    for await (const page of this.#catalogPages(url, 'surveyResponses', 'surveyResponseId')) {
+      if (!page.ok) return yield page;
+      const { items, lastEvaluated } = page.value;
+      yield ok({
+        surveyResponses: items as OkendoSurveyResponse[],
+        ...(lastEvaluated ? { lastEvaluated } : {}),
+      });
+    }
+  }
+
   async getSubscription(id: string): Promise<Result<WebhookSubscription>> {
     return this.#subscriptionCall('GET', this.#subscriptionPath(id));
   }
@@ -190,6 +232,32 @@ export class OkendoClient {
     return typeof subscription === 'string'
       ? fail(invalidResponse(describe(method, url), subscription))
       : ok(subscription);
+  }
+
+  /** Follows `nextUrl` from `first`; each page's items and the cursor of the page after it. */
+  async *#catalogPages(
+    first: URL,
+    listField: string,
+    idField: string,
+  ): AsyncGenerator<Result<{ items: Record<string, unknown>[]; lastEvaluated?: string }>> {
+    let next: URL | undefined = first;
+    const seen = new Set<string>();
+    while (next !== undefined) {
+      seen.add(next.href);
+      const answer = await this.#request('GET', next);
+      if (!answer.ok) return yield answer;
+      const page = parseCatalogPage(answer.value, listField, idField);
+      if (typeof page === 'string') return yield fail(invalidResponse(describe('GET', next), page));
+      const following = this.#nextPageUrl(page.nextUrl);
+      if (typeof following === 'string') return yield fail(invalidResponse(describe('GET', next), following));
+      if (following !== undefined && seen.has(following.href))
+        return yield fail(invalidResponse(describe('GET', next), 'nextUrl repeats a page already read'));
+      const cursor = following?.searchParams.get('lastEvaluated') ?? undefined;
+      if (following !== undefined && !cursor)
+        return yield fail(invalidResponse(describe('GET', next), 'nextUrl has no lastEvaluated cursor'));
+      yield ok({ items: page.items, ...(cursor ? { lastEvaluated: cursor } : {}) });
+      next = following;
+    }
   }
 
   #subscriptionPath(id: string): URL {
