@@ -17,6 +17,8 @@ export interface EventLogFilter {
   sinceMs?: number;
   /** received_at < until (epoch ms) */
   untilMs?: number;
+  /** only these message ids */
+  messageIds?: readonly string[];
 }
 
 /** One `events` row as read back: 64-bit integers as strings (both engines), times as epoch numbers. */
@@ -87,10 +89,13 @@ export function filterConditions(filter: EventLogFilter): string[] {
   // received_at_ms is the receive time in UTC milliseconds: no time zone can shift the bounds.
   if (filter.sinceMs !== undefined) conditions.push(`received_at_ms >= ${integer(filter.sinceMs, 'since')}`);
   if (filter.untilMs !== undefined) conditions.push(`received_at_ms < ${integer(filter.untilMs, 'until')}`);
+  if (filter.messageIds !== undefined && filter.messageIds.length > 0) {
+    conditions.push(`message_id IN (${filter.messageIds.map(stringLiteral).join(', ')})`);
+  }
   return conditions;
 }
 
-function after(key: EventKey): string {
+function afterKey(key: EventKey): string {
   const entity = stringLiteral(key.entity_id);
   return `(entity_id > ${entity} OR (entity_id = ${entity} AND message_id > ${stringLiteral(key.message_id)}))`;
 }
@@ -116,18 +121,40 @@ export async function countEvents(
   return Number(row?.n ?? 0);
 }
 
-/** The pages of the event log matching `filter`, in key order; each page holds at most `pageSize` events. */
+/**
+ * How many distinct messages the filter matches, per resource type: what a replay of it publishes (each
+ * message once, as the FINAL page reads give it).
+ */
+export async function countMessagesByType(
+  warehouse: Pick<Warehouse, 'query'>,
+  database: string,
+  filter: EventLogFilter,
+  after?: EventKey,
+): Promise<Record<string, number>> {
+  const conditions = filterConditions(filter);
+  if (after !== undefined) conditions.push(afterKey(after));
+  const rows = await warehouse.query<{ resource_type: string; n: string }>(
+    `SELECT resource_type, count() AS n FROM ${qualifiedName(database, 'events')} FINAL ${where(conditions)} GROUP BY resource_type ORDER BY resource_type`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.resource_type, Number(row.n)]));
+}
+
+/**
+ * The pages of the event log matching `filter`, in key order; each page holds at most `pageSize` events.
+ * `after` starts past a key (a replay's checkpoint); a page's last row holds the key to continue after.
+ */
 export async function* readEventLog(
   warehouse: Pick<Warehouse, 'query'>,
   database: string,
   filter: EventLogFilter,
   pageSize: number,
+  after?: EventKey,
 ): AsyncGenerator<EventLogRow[]> {
   const table = qualifiedName(database, 'events');
   const conditions = filterConditions(filter);
-  let cursor: EventKey | undefined;
+  let cursor: EventKey | undefined = after;
   for (;;) {
-    const from = cursor === undefined ? conditions : [...conditions, after(cursor)];
+    const from = cursor === undefined ? conditions : [...conditions, afterKey(cursor)];
     const keys = await warehouse.query<EventKey>(
       `SELECT entity_id, message_id FROM ${table} ${where(from)} ORDER BY entity_id, message_id LIMIT ${integer(pageSize, 'page size')}`,
     );
