@@ -3,6 +3,9 @@
  * on the program here; `--help` works on every level.
  */
 import { Command } from '@commander-js/extra-typings';
+import { registerRebuild } from './commands/rebuild.js';
+import { registerRedrive } from './commands/redrive.js';
+import { registerReplay } from './commands/replay.js';
 import { EXIT } from './exit-codes.js';
 
 const EXIT_CODES_HELP = `
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   // Commands register here (one line each).
+  registerReplay(program);
+  registerRebuild(program);
+  registerRedrive(program);
   return program;
 }
 
