@@ -3,6 +3,8 @@
  * on the program here; `--help` works on every level.
  */
 import { Command } from '@commander-js/extra-typings';
+import { registerBackfill } from './commands/backfill.js';
+import { registerReconcile } from './commands/reconcile.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerRedrive } from './commands/redrive.js';
 import { registerReplay } from './commands/replay.js';
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   // Commands register here (one line each).
+  registerBackfill(program);
+  registerReconcile(program);
   registerReplay(program);
   registerRebuild(program);
   registerRedrive(program);
