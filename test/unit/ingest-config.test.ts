@@ -87,7 +87,7 @@ describe('loadIngestConfig', () => {
     const file = join(tmpdir(), `sources-${process.pid}.json`);
     await writeFile(file, JSON.stringify({ 'store-eu': [secret], 'Bad Name': [secret] }));
     expect(problemsOf({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: file })).toEqual([
-      'OKENDO_WEBHOOK_SOURCES_FILE: source name "Bad Name" must match /^[a-z0-9][a-z0-9_-]{0,62}$/',
+      'OKENDO_WEBHOOK_SOURCES_FILE: source #2: its name must match /^[a-z0-9][a-z0-9_-]{0,62}$/',
     ]);
     await writeFile(file, JSON.stringify({ 'store-eu': [secret, newWebhookSecret()] }));
     const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: file });

@@ -91,6 +91,7 @@ describe('parseWebhookSourcesFile', () => {
 
   it('never quotes a secret, wherever it sits in a bad file', () => {
     const leaky = 'whsec_!!not-base64-but-still-secret';
+    const alphanumeric = `whsec_${'Q'.repeat(32)}`;
     const cases: string[] = [
       `{"a": ["${leaky}"`, // truncated JSON: Node 22+ quotes the text in JSON.parse's message
       `{"a": [${leaky}]}`,
@@ -98,6 +99,7 @@ describe('parseWebhookSourcesFile', () => {
       JSON.stringify({ a: [leaky] }),
       JSON.stringify({ a: [{ secret: leaky }] }),
       JSON.stringify({ a: [{ secret, label: secret }] }),
+      JSON.stringify({ a: [{ secret, label: alphanumeric }] }), // a valid label's characters, yet a secret
       JSON.stringify({ a: [{ secret, subscriptionId: 7, notAfter: secret, addedAt: secret }] }),
       JSON.stringify({ a: [{ secret: 'whsec_c2hvcnQ=' }] }),
       JSON.stringify({
@@ -110,7 +112,7 @@ describe('parseWebhookSourcesFile', () => {
     for (const text of cases) {
       const problems = problemsOf(text).join('\n');
       expect(problems).not.toBe('');
-      for (const value of [leaky, secret, other, secret.slice(6, 20), 'c2hvcnQ', 'not-base64'])
+      for (const value of [leaky, secret, other, secret.slice(6, 20), 'c2hvcnQ', 'not-base64', 'QQQQQQ'])
         expect(problems).not.toContain(value);
     }
   });

@@ -82,6 +82,9 @@ function parseEntry(item: unknown, where: string, problems: string[]): SourceSec
   }
   if (label !== undefined && (typeof label !== 'string' || !SECRET_LABEL.test(label)))
     problems.push(`${where}: "label" must match ${SECRET_LABEL}`);
+  // Labels go into metrics and logs: catch a secret pasted into the wrong field.
+  else if (typeof label === 'string' && label.startsWith(SECRET_PREFIX))
+    problems.push(`${where}: "label" must not be a secret (it starts with "${SECRET_PREFIX}")`);
   if (subscriptionId !== undefined && (typeof subscriptionId !== 'string' || subscriptionId === ''))
     problems.push(`${where}: "subscriptionId" must be a non-empty string`);
   if (addedAt !== undefined && !isDateTime(addedAt))

@@ -17,6 +17,7 @@ import { createIngestMetrics, type IngestMetrics, type RequestOutcome } from './
 import { type KafkaPublisher, type OutgoingMessage, PublishError } from './publishing/kafka-publisher.js';
 import { RecentMessageIds } from './publishing/recent-message-ids.js';
 import { routeDelivery } from './routing/route-delivery.js';
+import { SigningKeyStore } from './secrets/signing-key-store.js';
 import { verifySignature } from './signature/verify-signature.js';
 
 export interface IngestAppOptions {
@@ -25,6 +26,8 @@ export interface IngestAppOptions {
   /** pino options; false silences it (tests). Defaults to JSON logs at config.logLevel on stdout. */
   logger?: false | { level: string; stream?: { write: (line: string) => void } };
   clock?: () => number;
+  /** The keys to verify with, reloadable (server.ts); defaults to a fixed store of config.sources. */
+  secrets?: SigningKeyStore;
 }
 
 declare module 'fastify' {
@@ -33,8 +36,13 @@ declare module 'fastify' {
     outcome?: {
       outcome: RequestOutcome;
       code?: string;
+      /** the verified webhook-id, or before verification the header as sent (when id-shaped) */
       messageId?: string;
       resourceType?: string;
+      /** the webhook source ('default' for POST /webhooks/okendo) */
+      source?: string;
+      /** the label of the secret that verified it, or that it was signed with past its notAfter */
+      secret?: string;
       /** why a publish failed (kafkajs' error, never payload): for operators, in the log line only */
       publishError?: string;
     };
@@ -42,6 +50,15 @@ declare module 'fastify' {
 }
 
 const WEBHOOK_PATHS = ['/webhooks/okendo', '/webhooks/okendo/:source'];
+
+/**
+ * The message id a sender claims, for the log line of a request refused before verification (so a delivery's
+ * answer can be found by its id). Only id-shaped values: a header is attacker-controlled text.
+ */
+function claimedMessageId(request: FastifyRequest): string | undefined {
+  const value = request.headers['webhook-id'] ?? request.headers['svix-id'];
+  return typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,256}$/.test(value) ? value : undefined;
+}
 
 const outcomeOfError: Partial<Record<IngestErrorCode, RequestOutcome>> = {
   missing_headers: 'unauthorized',
@@ -88,6 +105,7 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
   const clock = options.clock ?? Date.now;
   const recentIds = new RecentMessageIds(config.dedupeWindowSeconds * 1_000, config.dedupeMaxEntries);
   const metrics = createIngestMetrics(() => publisher.queuedMessages);
+  const secrets = options.secrets ?? new SigningKeyStore(config.sources);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
@@ -153,6 +171,8 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         ...outcome,
+        // Also for requests refused before (or without) verification: trace finds a delivery's answer by id.
+        messageId: outcome.messageId ?? claimedMessageId(request),
       },
       'request',
     );
@@ -201,7 +221,9 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     app.post<{ Params: { source?: string } }>(url, async (request, reply) => {
       const receivedAtMs = clock();
       const source = request.params.source ?? DEFAULT_SOURCE;
-      const keys = config.sources.get(source);
+      request.outcome = { outcome: 'other', source };
+      // One snapshot for the whole request: a reload meanwhile swaps the map, never this list.
+      const keys = secrets.current().get(source);
       if (keys === undefined) return sendError(request, reply, 'unknown_source');
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
@@ -209,15 +231,20 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
         keys,
         toleranceSeconds: config.timestampToleranceSeconds,
         nowSeconds: Math.floor(receivedAtMs / 1_000),
+        nowMs: receivedAtMs,
       });
       if (!verified.ok) {
         metrics.verificationFailures.inc({ reason: verified.reason });
+        if (verified.expiredKeyLabel !== undefined)
+          request.outcome = { outcome: 'other', source, secret: verified.expiredKeyLabel };
         return sendError(request, reply, verified.reason, verified.detail);
       }
+      metrics.verifications.inc({ source, secret: verified.keyLabel });
       const dedupeKey = `${source}\u0000${verified.messageId}`;
-      request.outcome = { outcome: 'other', messageId: verified.messageId };
+      const secret = verified.keyLabel;
+      request.outcome = { outcome: 'other', source, messageId: verified.messageId, secret };
       if (recentIds.has(dedupeKey, receivedAtMs)) {
-        request.outcome = { outcome: 'duplicate', messageId: verified.messageId };
+        request.outcome = { outcome: 'duplicate', source, messageId: verified.messageId, secret };
         return reply.code(200).send({ status: 'duplicate' });
       }
 
@@ -253,12 +280,20 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
       if (routed.kind === 'routed') {
         request.outcome = {
           outcome: 'published',
+          source,
           messageId: verified.messageId,
           resourceType: routed.resourceType,
+          secret,
         };
         return reply.code(200).send({ status: 'published' });
       }
-      request.outcome = { outcome: 'unrouted', code: routed.reasonCode, messageId: verified.messageId };
+      request.outcome = {
+        outcome: 'unrouted',
+        code: routed.reasonCode,
+        source,
+        messageId: verified.messageId,
+        secret,
+      };
       return reply.code(200).send({ status: 'unrouted', reason: routed.reasonCode });
     });
   }

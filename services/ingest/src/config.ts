@@ -7,11 +7,14 @@ import {
   describeKafkaConnection,
   EnvReader,
   type KafkaConnection,
+  parseWebhookSourcesFile,
   readKafkaConnection,
   readTopicDurability,
   type TopicDurabilityConfig,
+  type WebhookSourcesFile,
 } from '@okendo/common';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
+import { combineSources, type SourceKeys } from './secrets/signing-key-store.js';
 import { parseSigningSecret, type SigningKey } from './signature/webhook-secrets.js';
 
 export const DEFAULT_SOURCE = 'default';
@@ -26,8 +29,14 @@ export interface IngestConfig {
   ensureTopics: boolean;
   host: string;
   port: number;
-  /** Signing keys per source: 'default' for POST /webhooks/okendo, else the :source path segment. */
-  sources: ReadonlyMap<string, readonly SigningKey[]>;
+  /** Signing keys per source from OKENDO_WEBHOOK_SECRETS ('default'): fixed for the process's life. */
+  envSources: SourceKeys;
+  /** The keys at start-up: envSources plus the secrets file's; reloads replace them (SecretsFileReloader). */
+  sources: SourceKeys;
+  /** OKENDO_WEBHOOK_SOURCES_FILE, re-read on SIGHUP and when polling sees it change. */
+  sourcesFile: { path: string; missingAtStart: boolean } | undefined;
+  /** How often the secrets file is stat'ed for changes. */
+  secretsReloadIntervalMs: number;
   bodyLimitBytes: number;
   timestampToleranceSeconds: number;
   publishTimeoutMs: number;
@@ -44,8 +53,6 @@ export interface IngestConfig {
   logLevel: string;
 }
 
-const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 function parseSecretList(list: string, origin: string, problems: string[]): SigningKey[] {
   const keys: SigningKey[] = [];
   list
@@ -54,7 +61,11 @@ function parseSecretList(list: string, origin: string, problems: string[]): Sign
     .filter((s) => s !== '')
     .forEach((secret, index) => {
       try {
-        keys.push(parseSigningSecret(secret, `${origin} secret #${index + 1}`));
+        // Errors say where the secret was configured; metrics and logs name it by position like the file.
+        keys.push({
+          ...parseSigningSecret(secret, `${origin} secret #${index + 1}`),
+          label: `#${index + 1}`,
+        });
       } catch (error) {
         problems.push((error as Error).message);
       }
@@ -62,52 +73,48 @@ function parseSecretList(list: string, origin: string, problems: string[]): Sign
   return keys;
 }
 
-/** OKENDO_WEBHOOK_SOURCES_FILE: a JSON object of source name -> list of whsec_ secrets. */
-function readSourcesFile(path: string, problems: string[]): Map<string, SigningKey[]> {
-  const sources = new Map<string, SigningKey[]>();
-  let parsed: unknown;
+/**
+ * OKENDO_WEBHOOK_SOURCES_FILE at start-up (webhook-sources-file.ts). A file that does not exist yet is empty:
+ * the operator CLI creates it with the first subscription, and the ingest picks it up when it appears.
+ */
+function readSourcesFileAtStart(
+  path: string,
+  problems: string[],
+): { file: WebhookSourcesFile; missing: boolean } {
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`OKENDO_WEBHOOK_SOURCES_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
-    return sources;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { file: {}, missing: true };
+    problems.push(`OKENDO_WEBHOOK_SOURCES_FILE: cannot read ${path} (${code ?? 'unknown error'})`);
+    return { file: {}, missing: false };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    problems.push('OKENDO_WEBHOOK_SOURCES_FILE: expected an object {"<source>": ["whsec_...", ...]}');
-    return sources;
+  const parsed = parseWebhookSourcesFile(text);
+  if (!parsed.ok) {
+    problems.push(...parsed.problems.map((problem) => `OKENDO_WEBHOOK_SOURCES_FILE: ${problem}`));
+    return { file: {}, missing: false };
   }
-  for (const [name, secrets] of Object.entries(parsed)) {
-    if (!SOURCE_NAME.test(name)) {
-      problems.push(
-        `OKENDO_WEBHOOK_SOURCES_FILE: source name ${JSON.stringify(name)} must match ${SOURCE_NAME}`,
-      );
-      continue;
-    }
-    if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string') || secrets.length === 0) {
-      problems.push(`OKENDO_WEBHOOK_SOURCES_FILE: source ${name} needs a non-empty list of secret strings`);
-      continue;
-    }
-    sources.set(name, parseSecretList(secrets.join(','), `source ${name}`, problems));
-  }
-  return sources;
+  return { file: parsed.sources, missing: false };
 }
 
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly<IngestConfig> {
   const read = new EnvReader(env);
-  const sources = new Map<string, readonly SigningKey[]>();
+  const envSources = new Map<string, readonly SigningKey[]>();
   const defaultSecrets = read.raw('OKENDO_WEBHOOK_SECRETS');
   if (defaultSecrets !== undefined) {
-    sources.set(DEFAULT_SOURCE, parseSecretList(defaultSecrets, 'OKENDO_WEBHOOK_SECRETS', read.problems));
+    envSources.set(DEFAULT_SOURCE, parseSecretList(defaultSecrets, 'OKENDO_WEBHOOK_SECRETS', read.problems));
   }
-  const sourcesFile = read.raw('OKENDO_WEBHOOK_SOURCES_FILE');
-  if (sourcesFile !== undefined) {
-    for (const [name, keys] of readSourcesFile(sourcesFile, read.problems)) {
-      if (sources.has(name))
-        read.problems.push(`OKENDO_WEBHOOK_SOURCES_FILE: source ${name} is also configured by env`);
-      sources.set(name, keys);
-    }
-  }
-  if (sources.size === 0) {
+  const sourcesFilePath = read.raw('OKENDO_WEBHOOK_SOURCES_FILE');
+  let sources: SourceKeys = envSources;
+  let sourcesFile: IngestConfig['sourcesFile'];
+  if (sourcesFilePath !== undefined) {
+    const { file, missing } = readSourcesFileAtStart(sourcesFilePath, read.problems);
+    sourcesFile = { path: sourcesFilePath, missingAtStart: missing };
+    const combined = combineSources(envSources, file);
+    if (combined.ok) sources = combined.sources;
+    else read.problems.push(...combined.problems.map((problem) => `OKENDO_WEBHOOK_SOURCES_FILE: ${problem}`));
+  } else if (envSources.size === 0) {
     read.problems.push(
       'OKENDO_WEBHOOK_SECRETS: required (comma-separated whsec_ secrets), unless OKENDO_WEBHOOK_SOURCES_FILE names the sources',
     );
@@ -123,7 +130,13 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     ensureTopics: read.boolean('INGEST_ENSURE_TOPICS', true),
     host: read.string('INGEST_HOST', '0.0.0.0'),
     port: read.integer('INGEST_PORT', 8080, { min: 0, max: 65_535 }),
+    envSources,
     sources,
+    sourcesFile,
+    secretsReloadIntervalMs: read.integer('INGEST_SECRETS_RELOAD_INTERVAL_MS', 1_000, {
+      min: 50,
+      max: 3_600_000,
+    }),
     // Below the broker's default max.message.bytes (1048588) with room for the envelope (message-size.ts).
     bodyLimitBytes: read.integer('INGEST_BODY_LIMIT_BYTES', 1_000_000, { min: 1_024, max: 64 * 1_048_576 }),
     timestampToleranceSeconds: read.integer('INGEST_TIMESTAMP_TOLERANCE_SECONDS', 300, {
@@ -156,7 +169,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): Readonly
 
 /** The configuration as it may be logged: secrets reduced to how many there are. */
 export function describeConfig(config: IngestConfig): Record<string, unknown> {
-  const { sources, kafka, ...rest } = config;
+  const { sources, envSources: _env, kafka, ...rest } = config;
   return {
     ...rest,
     kafka: describeKafkaConnection(kafka),

@@ -19,6 +19,19 @@ export {
 export { RecentMessageIds } from './publishing/recent-message-ids.js';
 export { publishedTopics, readMaxMessageBytesWith } from './publishing/topic-admin.js';
 export { type RoutedDelivery, routeDelivery } from './routing/route-delivery.js';
+export {
+  type ReloadResult,
+  type ReloadTrigger,
+  SecretsFileReloader,
+  type SecretsFileReloaderOptions,
+} from './secrets/secrets-file-reloader.js';
+export {
+  type CombinedSources,
+  combineSources,
+  describeSourceKeys,
+  SigningKeyStore,
+  type SourceKeys,
+} from './secrets/signing-key-store.js';
 export { type RunningIngest, startIngest } from './server.js';
 export { type VerificationResult, verifySignature } from './signature/verify-signature.js';
-export { parseSigningSecret, type SigningKey } from './signature/webhook-secrets.js';
+export { parseSigningSecret, type SigningKey, signingKeysOf } from './signature/webhook-secrets.js';

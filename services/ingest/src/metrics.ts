@@ -16,6 +16,9 @@ export interface IngestMetrics {
   registry: Registry;
   requests: Counter<'outcome'>;
   verificationFailures: Counter<'reason'>;
+  /** Verified deliveries by source and secret label: shows when a rotated-out secret stops being used. */
+  verifications: Counter<'source' | 'secret'>;
+  secretsReloads: Counter<'outcome'>;
   publishSeconds: Histogram<'topic'>;
   inFlight: Gauge;
 }
@@ -34,6 +37,18 @@ export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
       name: 'ingest_verification_failures_total',
       help: 'Requests rejected by signature verification, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    verifications: new Counter({
+      name: 'ingest_verifications_total',
+      help: 'Deliveries whose signature verified, by source and the label of the secret that matched',
+      labelNames: ['source', 'secret'],
+      registers: [registry],
+    }),
+    secretsReloads: new Counter({
+      name: 'ingest_secrets_reloads_total',
+      help: 'Re-reads of the secrets file (OKENDO_WEBHOOK_SOURCES_FILE); failed ones keep the previous secrets',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     publishSeconds: new Histogram({

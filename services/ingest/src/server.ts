@@ -1,7 +1,7 @@
 /**
  * The ingest process: `npm run ingest`. Reads the config, connects the idempotent producer, makes sure the
  * topics exist, serves, and on SIGTERM/SIGINT stops accepting, finishes in-flight requests, flushes the
- * producer and exits 0.
+ * producer and exits 0. With OKENDO_WEBHOOK_SOURCES_FILE, SIGHUP (or a change to the file) reloads the secrets.
  */
 
 import { createKafka, createServiceLogger, isEntryPoint, runService } from '@okendo/common';
@@ -11,10 +11,14 @@ import { describeConfig, type IngestConfig, loadIngestConfig } from './config.js
 import { createIdempotentProducer, KafkaPublisher } from './publishing/kafka-publisher.js';
 import { checkBodyLimitFits } from './publishing/message-size.js';
 import { brokerProbe, publishedTopics, readMaxMessageBytesWith } from './publishing/topic-admin.js';
+import { type ReloadResult, SecretsFileReloader } from './secrets/secrets-file-reloader.js';
+import { SigningKeyStore } from './secrets/signing-key-store.js';
 
 export interface RunningIngest {
   url: string;
   stop: () => Promise<void>;
+  /** Re-reads the secrets file now, as SIGHUP does (outcome failed when no file is configured). */
+  reloadSecrets: () => Promise<ReloadResult>;
 }
 
 export async function startIngest(config: Readonly<IngestConfig>): Promise<RunningIngest> {
@@ -50,15 +54,39 @@ export async function startIngest(config: Readonly<IngestConfig>): Promise<Runni
     },
   );
   await publisher.start();
-  const { app } = buildIngestApp({ config, publisher });
+  const secrets = new SigningKeyStore(config.sources);
+  const { app, metrics } = buildIngestApp({ config, publisher, secrets });
   app.log.info({ config: describeConfig(config) }, 'starting ingest');
+  const reloader =
+    config.sourcesFile === undefined
+      ? undefined
+      : new SecretsFileReloader({
+          path: config.sourcesFile.path,
+          envSources: config.envSources,
+          store: secrets,
+          intervalMs: config.secretsReloadIntervalMs,
+          reloads: metrics.secretsReloads,
+          log: app.log,
+        });
+  if (config.sourcesFile?.missingAtStart)
+    app.log.warn(
+      { secretsFile: config.sourcesFile.path },
+      'the secrets file does not exist yet: its sources answer 404 until it appears',
+    );
+  await reloader?.watch();
   const url = await app.listen({ host: config.host, port: config.port });
   return {
     url,
     stop: async () => {
+      reloader?.close();
       await app.close();
       await publisher.close();
     },
+    reloadSecrets: async () =>
+      reloader?.reload('call') ?? {
+        outcome: 'failed',
+        problems: ['no OKENDO_WEBHOOK_SOURCES_FILE configured'],
+      },
   };
 }
 

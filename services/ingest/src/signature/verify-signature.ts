@@ -21,12 +21,20 @@ export type VerificationFailure =
 
 export type VerificationResult =
   | { ok: true; messageId: string; timestamp: number; keyLabel: string }
-  | { ok: false; reason: VerificationFailure; detail: string };
+  | {
+      ok: false;
+      reason: VerificationFailure;
+      detail: string;
+      /** no_valid_signature because it was signed with this key, past its notAfter (for the log, not the sender) */
+      expiredKeyLabel?: string;
+    };
 
 export interface VerifyOptions {
   keys: readonly SigningKey[];
   toleranceSeconds: number;
   nowSeconds: number;
+  /** The same instant in ms, for notAfter (defaults to nowSeconds * 1000). */
+  nowMs?: number;
 }
 
 const MAX_ID_LENGTH = 256;
@@ -84,18 +92,28 @@ export function verifySignature(
     const decoded = Buffer.from(entry.slice(comma + 1), 'base64');
     if (decoded.length === SHA256_BYTES) candidates.push(decoded);
   }
+  const nowMs = options.nowMs ?? options.nowSeconds * 1_000;
+  const prefix = `${id}.${timestampText}.`;
+  const matches = (key: Buffer): boolean => {
+    const expected = createHmac('sha256', key).update(prefix).update(body).digest();
+    return candidates.some((candidate) => timingSafeEqual(expected, candidate));
+  };
   if (candidates.length > 0) {
-    const prefix = `${id}.${timestampText}.`;
-    for (const { key, label } of options.keys) {
-      const expected = createHmac('sha256', key).update(prefix).update(body).digest();
-      for (const candidate of candidates) {
-        if (timingSafeEqual(expected, candidate))
-          return { ok: true, messageId: id, timestamp, keyLabel: label };
-      }
+    for (const { key, label, notAfterMs } of options.keys) {
+      if (notAfterMs !== undefined && nowMs >= notAfterMs) continue;
+      if (matches(key)) return { ok: true, messageId: id, timestamp, keyLabel: label };
     }
   }
-  return fail(
-    'no_valid_signature',
-    'no v1 signature in webhook-signature matches the body with a configured secret',
+  const failure: VerificationResult & { ok: false } = {
+    ok: false,
+    reason: 'no_valid_signature',
+    detail: 'no v1 signature in webhook-signature matches the body with a configured secret',
+  };
+  // Only on the failure path: tell the operator when a retired secret was used (a sender not yet rotated).
+  const expired = options.keys.find(
+    ({ key, notAfterMs }) =>
+      candidates.length > 0 && notAfterMs !== undefined && nowMs >= notAfterMs && matches(key),
   );
+  if (expired !== undefined) failure.expiredKeyLabel = expired.label;
+  return failure;
 }
