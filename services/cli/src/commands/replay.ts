@@ -40,7 +40,7 @@ Sources and what the filters read:
 
 Republished events keep their message id, sequence number and receive time, so the warehouse state does not
 change (the events rows point at the new Kafka offsets). A real run asks for confirmation on a terminal;
-in a script pass --yes. Exit 3 when rows were left out or the run was stopped (SIGINT): the checkpoint resumes.`;
+in a script pass --yes. Exit 3 when a run left rows out or was stopped (SIGINT): the checkpoint resumes. A dry run exits 0.`;
 
 function sourceFor(
   from: ReplayFrom,
@@ -182,7 +182,7 @@ async function replay(context: CliContext, options: ReplayOptions): Promise<Exit
   });
   const done = summary;
   context.output.result(done, () => report(done, options.checkpoint));
-  return partial ? EXIT.incomplete : EXIT.ok;
+  return !dryRun && partial ? EXIT.incomplete : EXIT.ok;
 }
 
 async function openPublisher(context: CliContext, rate: number | undefined): Promise<EnvelopePublisher> {
