@@ -76,6 +76,13 @@ async function execute(
   const client = context.okendo(options.source);
   const resume = `run it again to resume from ${checkpointPath}`;
   let summary: BackfillSummary;
+  // A run may be killed before its end: this row records that it started, the last row how it ended.
+  await context.audit({
+    command,
+    target: options.source,
+    outcome: 'incomplete',
+    detail: `started (${checkpointPath})`,
+  });
   try {
     const publisher = await openBackfillPublisher(context, options.rate);
     summary = await runBackfill({

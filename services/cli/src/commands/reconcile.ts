@@ -50,6 +50,8 @@ async function reconcile(context: CliContext, options: ReconcileOptions): Promis
   const client = context.okendo(options.source);
   const dryRun = options.dryRun === true;
   let audited = false;
+  // A run may be killed before its end: this row records that it started, the last row how it ended.
+  await context.audit({ command, target: options.source, outcome: 'incomplete', detail: 'started' });
   try {
     const counts = await warehouseCounts(context, options);
     const publisher = dryRun ? undefined : await openBackfillPublisher(context, options.rate);
