@@ -40,6 +40,7 @@ interface ReplayJson {
   publishedThisRun: number;
   skipped: Record<string, number>;
   complete: boolean;
+  pageSize: number;
   seconds: number;
   eventsPerSecond: number;
 }
@@ -115,10 +116,17 @@ describe.each(pipelineTargets(infra))('replay through Kafka on $name', ({ name, 
     let since: string;
     let until: string;
 
-    adminPipelineForSuite(infra, target, (started) => {
-      ({ pipeline, admin: warehouse, dataDir } = started);
-      db = pipeline.database;
-    });
+    // Reads of more than 256 KiB are refused (the sink's /sql, the CLI's direct reads): pages must shrink.
+    const RESULT_BYTES = String(256 * 1_024);
+    adminPipelineForSuite(
+      infra,
+      target,
+      (started) => {
+        ({ pipeline, admin: warehouse, dataDir } = started);
+        db = pipeline.database;
+      },
+      { SINK_SQL_MAX_RESULT_BYTES: RESULT_BYTES },
+    );
 
     beforeAll(async () => {
       const brokers = infra.kafka?.brokers ?? '';
@@ -136,6 +144,7 @@ describe.each(pipelineTargets(infra))('replay through Kafka on $name', ({ name, 
         CLICKHOUSE_URL: undefined,
         ...sinkEnv(chosen, dataDir),
         OKENDO_PIPELINE_ACTOR: 'replay-test',
+        OKENDO_PIPELINE_MAX_RESULT_BYTES: RESULT_BYTES,
       };
       // Three waves, each drained before the next, so the middle one's receive times lie between two marks.
       const waves: number[] = [];
@@ -212,6 +221,20 @@ describe.each(pipelineTargets(infra))('replay through Kafka on $name', ({ name, 
         `replay ${name}: ${real.json?.publishedThisRun} events in ${real.json?.seconds.toFixed(2)} s, ${Math.round(real.json?.eventsPerSecond ?? 0)} events/s (pages of 7)`,
       );
 
+      await caughtUp(kafka, pipeline);
+      expect(await snapshot(warehouse, db)).toEqual(before);
+
+      // The whole log in default pages (1000 rows, halved until a page fits the result limit).
+      const all = await count(warehouse, `SELECT count() AS n FROM ${db}.events FINAL`);
+      const offsetsBeforeAll = await messagesPerTopic(kafka, pipeline.ingest);
+      const whole = await replay(['--yes']);
+      expect(whole.code, whole.stderr).toBe(0);
+      expect(whole.json).toMatchObject({ published: all, skipped: {} });
+      expect(whole.json?.pageSize).toBeLessThan(1_000);
+      expect(total(delta(await messagesPerTopic(kafka, pipeline.ingest), offsetsBeforeAll))).toBe(all);
+      console.info(
+        `replay ${name}: the whole log, ${all} events in ${whole.json?.seconds.toFixed(2)} s, ${Math.round(whole.json?.eventsPerSecond ?? 0)} events/s (pages shrunk to ${whole.json?.pageSize})`,
+      );
       await caughtUp(kafka, pipeline);
       expect(await snapshot(warehouse, db)).toEqual(before);
 

@@ -54,6 +54,8 @@ export interface ReplaySummary {
   eventsPerSecond: number;
   /** false when stopped before the end (SIGINT) */
   complete: boolean;
+  /** rows per page at the end (smaller than asked when results were too large) */
+  pageSize: number;
 }
 
 export function isResultTooLarge(error: unknown): boolean {
@@ -92,6 +94,7 @@ export async function runReplay(options: ReplayRunOptions): Promise<ReplaySummar
     seconds: 0,
     eventsPerSecond: 0,
     complete: true,
+    pageSize: options.pageSize,
   };
   if (summary.alreadyComplete) return finish(summary, started);
   let cursor: Cursor | undefined = saved?.cursor ?? undefined;
@@ -116,6 +119,7 @@ export async function runReplay(options: ReplayRunOptions): Promise<ReplaySummar
       } catch (error) {
         if (!isResultTooLarge(error) || size === 1) throw error;
         size = Math.max(1, Math.floor(size / 2));
+        summary.pageSize = size;
         options.onShrink?.(size);
         continue;
       }
