@@ -8,6 +8,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerRedrive } from './commands/redrive.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSubscriptions } from './commands/subscriptions.js';
 import { EXIT } from './exit-codes.js';
 
 const EXIT_CODES_HELP = `
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   // Commands register here (one line each).
+  registerSubscriptions(program);
   registerBackfill(program);
   registerReconcile(program);
   registerReplay(program);
