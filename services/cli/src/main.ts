@@ -4,11 +4,14 @@
  */
 import { Command } from '@commander-js/extra-typings';
 import { registerBackfill } from './commands/backfill.js';
-import { registerReconcile } from './commands/reconcile.js';
+import { registerLag } from './commands/lag.js';
 import { registerRebuild } from './commands/rebuild.js';
+import { registerReconcile } from './commands/reconcile.js';
 import { registerRedrive } from './commands/redrive.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSendTest } from './commands/send-test.js';
 import { registerSubscriptions } from './commands/subscriptions.js';
+import { registerTrace } from './commands/trace.js';
 import { EXIT } from './exit-codes.js';
 
 const EXIT_CODES_HELP = `
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerRebuild(program);
   registerRedrive(program);
+  registerSendTest(program);
+  registerTrace(program);
+  registerLag(program);
   return program;
 }
 

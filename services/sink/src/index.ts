@@ -21,6 +21,16 @@ export {
   type SinkConfig,
   type WarehouseConfig,
 } from './config.js';
+export {
+  cachedTimestampReader,
+  type GroupLagOptions,
+  measureGroupLag,
+  type OffsetRequest,
+  type PartitionLag,
+  partitionKey,
+  probeMessageTimestamps,
+  type TimestampReader,
+} from './consumer/group-lag.js';
 export { LagMonitor } from './consumer/lag-monitor.js';
 export { SinkConsumer } from './consumer/sink-consumer.js';
 export { FAILPOINT_NAMES, type FailpointName, Failpoints } from './failpoints.js';

@@ -9,6 +9,7 @@ export interface SinkMetrics {
   deadLettered: Counter;
   insertRetries: Counter;
   consumerLag: Gauge<'topic' | 'partition'>;
+  consumerLagSeconds: Gauge<'topic' | 'partition'>;
   eventAgeSeconds: Histogram;
   insertRejected: Counter<'table' | 'error'>;
   paused: Gauge;
@@ -53,6 +54,12 @@ export function createSinkMetrics(): SinkMetrics {
     consumerLag: new Gauge({
       name: 'sink_consumer_lag_messages',
       help: "Messages behind the partition's end offset, from the group's committed offsets (measured every few seconds)",
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    consumerLagSeconds: new Gauge({
+      name: 'sink_consumer_lag_seconds',
+      help: 'Age of the oldest unconsumed message (now minus its Kafka timestamp, the one at the committed offset); 0 when none waits',
       labelNames: ['topic', 'partition'],
       registers: [registry],
     }),

@@ -1,11 +1,13 @@
 /**
  * Consumer lag on a timer, from the group's committed offsets and the partitions' end offsets, independent of
- * flushes: while the sink is stuck (ClickHouse down, a systemic error) the gauge keeps rising instead of
- * freezing at its last value. Every sink of a group reports the whole group's lag (same values).
+ * flushes: while the sink is stuck (ClickHouse down, a systemic error) the gauges keep rising instead of
+ * freezing at their last value. Every sink of a group reports the whole group's lag (same values). The
+ * measurement is group-lag.ts's, which `okendo-pipeline lag` uses too.
  */
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkMetrics } from '../metrics.js';
+import { cachedTimestampReader, measureGroupLag, type TimestampReader } from './group-lag.js';
 
 export interface LagMonitorOptions {
   admin: Admin;
@@ -14,13 +16,18 @@ export interface LagMonitorOptions {
   metrics: SinkMetrics;
   logger: Logger;
   intervalMs: number;
+  /** reads the oldest unconsumed messages' timestamps (sink_consumer_lag_seconds); without it that gauge is unset */
+  readTimestamps?: TimestampReader;
 }
 
 export class LagMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly readTimestamps: TimestampReader | undefined;
 
-  constructor(private readonly options: LagMonitorOptions) {}
+  constructor(private readonly options: LagMonitorOptions) {
+    this.readTimestamps = options.readTimestamps && cachedTimestampReader(options.readTimestamps);
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -41,17 +48,16 @@ export class LagMonitor {
   async measure(): Promise<void> {
     const { admin, groupId, topics, metrics, logger } = this.options;
     try {
-      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-      for (const { topic, partitions } of committed) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const next = new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]));
-        for (const { partition, high, low } of ends) {
-          const done = next.get(partition) ?? -1n;
-          // -1: nothing committed yet, so everything still retained is to be consumed.
-          const from = done < 0n ? BigInt(low) : done;
-          const lag = BigInt(high) - from;
-          metrics.consumerLag.set({ topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
-        }
+      const readings = await measureGroupLag({
+        admin,
+        groupId,
+        topics,
+        ...(this.readTimestamps ? { readTimestamps: this.readTimestamps } : {}),
+      });
+      for (const { topic, partition, lagMessages, lagSeconds } of readings) {
+        const labels = { topic, partition: String(partition) };
+        metrics.consumerLag.set(labels, lagMessages);
+        if (lagSeconds !== null) metrics.consumerLagSeconds.set(labels, lagSeconds);
       }
     } catch (error) {
       logger.debug({ error: error instanceof Error ? error.name : 'Error' }, 'lag measurement failed');

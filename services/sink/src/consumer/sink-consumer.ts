@@ -23,6 +23,7 @@ import { type FailpointConfig, Failpoints } from '../failpoints.js';
 import type { SinkMetrics } from '../metrics.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { runFlush, type WriteStatus } from './flush.js';
+import { probeMessageTimestamps } from './group-lag.js';
 import { LagMonitor } from './lag-monitor.js';
 
 export interface SinkConsumerOptions {
@@ -93,6 +94,7 @@ export class SinkConsumer {
       metrics: options.metrics,
       logger: options.logger,
       intervalMs: options.lagIntervalMs ?? 5_000,
+      readTimestamps: probeMessageTimestamps(options.kafka, { timeoutMs: 5_000 }),
     });
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, () => {
