@@ -1,10 +1,12 @@
 /**
- * The sink's own HTTP port: /metrics (Prometheus), /healthz, /readyz, and POST /sql. /sql exists because an
- * embedded chDB data dir is locked by the one process that opened it: `npm run sql` asks the running sink.
+ * The sink's own HTTP port: /metrics (Prometheus), /healthz, /readyz, POST /sql and POST /audit (the CLI's
+ * operator_audit rows, audit-endpoint.ts). /sql and /audit exist because an embedded chDB data dir is locked
+ * by the one process that opened it: `npm run sql` and the operator CLI ask the running sink.
  * It listens on 127.0.0.1 by default (SINK_HOST); /sql is read-only and guarded (sql-endpoint.ts).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { answerAudit } from './audit-endpoint.js';
 import type { SinkMetrics } from './metrics.js';
 import { answerSql, type SqlEndpointConfig } from './sql-endpoint.js';
 import type { Warehouse } from './warehouse/warehouse.js';
@@ -16,6 +18,8 @@ export interface SinkHttpOptions {
   /** /healthz: false once the process cannot recover by itself (the consumer crashed for good) */
   liveness?: () => { healthy: boolean; reason?: string };
   sql: SqlEndpointConfig;
+  /** the database of operator_audit, for POST /audit (same token rule as /sql) */
+  database: string;
   /** hears error codes of /sql queries, never their text */
   logger?: Pick<Logger, 'warn' | 'error'>;
 }
@@ -63,9 +67,22 @@ export function createSinkHttpServer(options: SinkHttpOptions): Server {
           );
           return send(response, answer.status, answer.body, 'application/json', answer.headers);
         }
+        case 'POST /audit': {
+          const answer = await answerAudit(
+            request,
+            options.warehouse,
+            options.database,
+            options.sql,
+            (error) => options.logger?.warn({ error }, 'POST /audit insert failed'),
+          );
+          return send(response, answer.status, answer.body, 'application/json', answer.headers);
+        }
         default:
           return send(response, 404, {
-            error: { code: 'not_found', message: 'try /metrics, /healthz, /readyz or POST /sql' },
+            error: {
+              code: 'not_found',
+              message: 'try /metrics, /healthz, /readyz, POST /sql or POST /audit',
+            },
           });
       }
     };

@@ -57,6 +57,7 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
     health: () => consumer.health(),
     liveness: () => consumer.liveness(),
     sql: config.sql,
+    database: config.database,
     logger,
   });
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));

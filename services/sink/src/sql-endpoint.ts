@@ -65,8 +65,8 @@ export function readSqlEndpointConfig(read: EnvReader, host: string): SqlEndpoin
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-function tokenMatches(header: string | undefined, token: string): boolean {
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes first (POST /audit uses it too). */
+export function tokenMatches(header: string | undefined, token: string): boolean {
   const presented = /^Bearer (.+)$/i.exec(header?.trim() ?? '')?.[1]?.trim() ?? '';
   return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
 }
@@ -82,9 +82,9 @@ const refuse = (
   ...(headers === undefined ? {} : { headers }),
 });
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
-async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
