@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { FIXTURES } from '@okendo/schemas';
+import { createSinkMetrics, LagMonitor, probeMessageTimestamps } from '@okendo/sink';
 import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import type { TestPipeline } from '../harness/pipeline.js';
@@ -231,6 +233,35 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
           expect(row.stuck).toBe(false);
         }
         expect(ours.filter((o) => o.lagMessages === 0).every((o) => o.lagSeconds === 0)).toBe(true);
+
+        // The sink's gauges come from the same measurement: a LagMonitor of the group reads the same figures.
+        const metrics = createSinkMetrics();
+        const monitor = new LagMonitor({
+          admin,
+          groupId: pipeline.groupId,
+          topics: [...new Set(ours.map((o) => o.topic))],
+          metrics,
+          logger: pino({ level: 'silent' }),
+          intervalMs: 60_000,
+          readTimestamps: probeMessageTimestamps(kafka),
+        });
+        await monitor.measure();
+        const gauge = async (name: string) =>
+          new Map(
+            (await metrics.registry.getSingleMetric(name)?.get())?.values.map((v) => [
+              `${v.labels['topic']}[${v.labels['partition']}]`,
+              v.value,
+            ]),
+          );
+        const messages = await gauge('sink_consumer_lag_messages');
+        const seconds = await gauge('sink_consumer_lag_seconds');
+        for (const row of ours) {
+          const key = `${row.topic}[${row.partition}]`;
+          expect(messages.get(key), key).toBe(row.lagMessages);
+          // Measured a moment after the CLI: the same oldest message, so at least as old.
+          if (row.lagMessages === 0) expect(seconds.get(key), key).toBe(0);
+          else expect(seconds.get(key) ?? -1, key).toBeGreaterThanOrEqual(row.lagSeconds ?? Number.NaN);
+        }
 
         // The human table, and the stuck flag on one reading: the oldest message is older than 1s.
         const human = await runOperatorCli(['lag', '--stuck-after', '1s'], env());

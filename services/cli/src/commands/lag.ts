@@ -4,7 +4,7 @@
  * (@okendo/sink measureGroupLag). Exit 1 when a partition is stuck (one reading), 0 otherwise.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { RESOURCE_TYPES, SPECIAL_TOPICS, topicName } from '@okendo/schemas';
 import { measureGroupLag, probeMessageTimestamps } from '@okendo/sink';
 import type { Admin } from 'kafkajs';
@@ -93,17 +93,18 @@ export function registerLag(program: Command): void {
       "The sink's consumer lag (group SINK_GROUP_ID) per topic-partition: committed and end offsets, messages behind, age of the oldest unconsumed message, stuck flag",
     )
     .option('--watch', 'measure again every --interval until interrupted')
-    .option(
-      '--interval <duration>',
-      'time between readings with --watch, e.g. 5s',
-      durationOption({ minMs: 500 }),
-      5_000,
+    .addOption(
+      new Option('--interval <duration>', 'time between readings with --watch, e.g. 10s')
+        .argParser(durationOption({ minMs: 500 }))
+        .default(5_000, '5s'),
     )
-    .option(
-      '--stuck-after <duration>',
-      'flag a partition as stuck when its oldest unconsumed message is older than this, or (with --watch) its committed offset has not moved for this long while messages wait',
-      durationOption({ minMs: 1_000 }),
-      300_000,
+    .addOption(
+      new Option(
+        '--stuck-after <duration>',
+        'flag a partition as stuck when its oldest unconsumed message is older than this, or (with --watch) its committed offset has not moved for this long while messages wait',
+      )
+        .argParser(durationOption({ minMs: 1_000 }))
+        .default(300_000, '5m'),
     )
     .action((options, command) => runCommand(command, (context) => lag(context, options as LagOptions)));
 }

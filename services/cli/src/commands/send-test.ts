@@ -3,7 +3,7 @@
  * latency of each hop (delivery/send-test-run.ts). Exit 0 when it arrived everywhere (or, with
  * --bad-signature, when the ingest refused it with 401).
  */
-import type { Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { RESOURCE_TYPES } from '@okendo/schemas';
 import { runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
@@ -121,11 +121,10 @@ export function registerSendTest(program: Command): void {
       'the pipeline source: its secret signs, and it posts to /webhooks/okendo/<source>',
       'default',
     )
-    .option(
-      '--timeout <duration>',
-      'how long each hop may take, e.g. 30s',
-      durationOption({ minMs: 100 }),
-      30_000,
+    .addOption(
+      new Option('--timeout <duration>', 'how long each hop may take, e.g. 90s')
+        .argParser(durationOption({ minMs: 100 }))
+        .default(30_000, '30s'),
     )
     .action((resourceType, options, command) =>
       runCommand(command, (context) => sendTest(context, resourceType, options as SendTestOptions)),
