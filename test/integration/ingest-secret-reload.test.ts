@@ -210,7 +210,9 @@ describe.skipIf(infra.kafka === undefined)(
     });
 
     it('keeps the old secrets when the new file is malformed, and logs its problems without a value', async () => {
+      const oks = await reloads(polled, 'ok');
       await writeWebhookSourcesFile(polledFile, { [SOURCE]: [oldEntry] });
+      await waitForReload(polled, 'ok', oks);
       const fails = await reloads(polled, 'failed');
       const leaked = newWebhookSecret();
       await replaceRaw(polledFile, `{"${SOURCE}": [{"secret": "${leaked}", "label": "x"}, "${newSecret}`);
