@@ -181,3 +181,25 @@ export function sampleReviews(options: SampleReviewOptions): Item[] {
     };
   });
 }
+
+/**
+ * Responses of one survey as `GET /surveys/{id}/responses` returns them, built from the survey_response
+ * fixture (its answered questions and attribution answer): fresh ids, one every hour from `firstDay`.
+ */
+export function sampleSurveyResponses(
+  surveyId: string,
+  count: number,
+  prefix: string,
+  firstDay: string,
+): Item[] {
+  const fixture = FIXTURES.find((f) => f.resourceType === 'survey_response' && f.topic === 'create');
+  if (fixture === undefined) throw new Error('no survey_response.create fixture');
+  const template = (JSON.parse(fixture.body) as { resource: Item }).resource;
+  const start = Date.parse(`${firstDay}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) => ({
+    ...structuredClone(template),
+    surveyResponseId: `${prefix}-response-${i}`,
+    surveyId,
+    dateCreated: new Date(start + i * 3_600_000).toISOString(),
+  }));
+}

@@ -104,7 +104,7 @@ async function execute(
   await context.audit({
     command,
     target: options.source,
-    outcome: summary.complete ? 'ok' : 'incomplete',
+    outcome: summary.complete ? 'ok' : summary.error?.retriable ? 'incomplete' : 'failed',
     detail:
       `published ${summary.published} (${perPass}); this run ${summary.publishedThisRun}` +
       `${summary.resumed ? ', resumed from a checkpoint' : ''}` +
@@ -135,7 +135,10 @@ async function execute(
           `${summary.resumed ? ', resumed from a checkpoint' : ''}; the sink applies them below any webhook version`,
       ].join('\n'),
   );
-  if (summary.error) throw new CliError(`${summary.error.message}; ${resume}`, okendoExit(summary.error));
+  if (summary.error) {
+    const { message, retriable } = summary.error;
+    throw new CliError(retriable ? `${message}; ${resume}` : message, okendoExit(summary.error));
+  }
   return EXIT.ok;
 }
 
