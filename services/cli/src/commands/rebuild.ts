@@ -4,56 +4,50 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import { RESOURCE_TYPES } from '@okendo/schemas';
-import { DEFAULT_PAGE_SIZE, formatCounts, type RebuildSummary, rebuildState, UsageError } from '@okendo/sink';
+import {
+  DEFAULT_PAGE_SIZE,
+  type EventLogFilter,
+  type RebuildSummary,
+  rebuildFilter,
+  rebuildIncomplete,
+  rebuildReport,
+  rebuildState,
+  UsageError,
+} from '@okendo/sink';
 import { oneLine, runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { openWritableWarehouse } from '../replay/open-writable-warehouse.js';
 import { progressReporter } from '../replay/progress-reporter.js';
-import {
-  collect,
-  collectResourceType,
-  dateOption,
-  type FilterOptions,
-  pageSizeOption,
-  replayFilter,
-} from '../replay/replay-options.js';
+import { collect, pageSizeOption } from '../replay/replay-options.js';
 
-function report(summary: RebuildSummary): string {
-  const verb = summary.dryRun ? 'would write' : 'written';
-  const lines = [
-    `${summary.dryRun ? 'rebuild (dry run, nothing written)' : 'rebuild'}: ${summary.eventsRead.toLocaleString('en-US')} events read in ${summary.pages} page(s), ${summary.seconds.toFixed(1)} s, ${Math.round(summary.eventsPerSecond).toLocaleString('en-US')} events/s`,
-    `rows ${verb} per table:`,
-    ...formatCounts(summary.rowsByTable),
-  ];
-  if (Object.keys(summary.notPlanned).length > 0)
-    lines.push(
-      'events that could not be planned (the sink would dead-letter them):',
-      ...formatCounts(summary.notPlanned),
-    );
-  if (Object.keys(summary.refused).length > 0)
-    lines.push('rows the warehouse refused, per table:', ...formatCounts(summary.refused));
-  return lines.join('\n');
-}
-
-interface RebuildOptions extends Omit<FilterOptions, 'messageId'> {
+interface RebuildOptions {
+  resourceType: readonly string[];
+  source: readonly string[];
+  since?: string;
+  until?: string;
   dryRun?: boolean;
   skipEvents?: boolean;
   pageSize: number;
 }
 
 async function rebuild(context: CliContext, options: RebuildOptions): Promise<ExitCode> {
-  let filter: ReturnType<typeof replayFilter>;
+  let filter: EventLogFilter;
   try {
-    filter = replayFilter({ ...options, messageId: [] });
+    filter = rebuildFilter({
+      resourceTypes: options.resourceType,
+      sources: options.source,
+      ...(options.since === undefined ? {} : { since: options.since }),
+      ...(options.until === undefined ? {} : { until: options.until }),
+    });
   } catch (error) {
     if (error instanceof UsageError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
   const dryRun = options.dryRun === true;
   const target = [
-    filter.resourceTypes.length > 0 ? `types ${filter.resourceTypes.join(',')}` : 'all types',
-    ...(filter.sources.length > 0 ? [`sources ${filter.sources.join(',')}`] : []),
+    filter.resourceTypes?.length ? `types ${filter.resourceTypes.join(',')}` : 'all types',
+    ...(filter.sources?.length ? [`sources ${filter.sources.join(',')}`] : []),
     ...(filter.sinceMs === undefined ? [] : [`since ${new Date(filter.sinceMs).toISOString()}`]),
     ...(filter.untilMs === undefined ? [] : [`until ${new Date(filter.untilMs).toISOString()}`]),
   ].join(' ');
@@ -81,7 +75,7 @@ async function rebuild(context: CliContext, options: RebuildOptions): Promise<Ex
     throw error;
   }
   bar.stop();
-  const incomplete = Object.keys(summary.notPlanned).length > 0 || Object.keys(summary.refused).length > 0;
+  const incomplete = rebuildIncomplete(summary);
   const rows = Object.values(summary.rowsByTable).reduce((a, n) => a + n, 0);
   await context.audit({
     command: 'rebuild',
@@ -90,7 +84,7 @@ async function rebuild(context: CliContext, options: RebuildOptions): Promise<Ex
     detail: `events read ${summary.eventsRead}; rows ${dryRun ? 'planned' : 'written'} ${rows}; not planned ${Object.values(summary.notPlanned).reduce((a, n) => a + n, 0)}; refused ${Object.values(summary.refused).reduce((a, n) => a + n, 0)}`,
   });
   const done = summary;
-  context.output.result(done, () => report(done));
+  context.output.result(done, () => rebuildReport(done).join('\n'));
   return incomplete ? EXIT.incomplete : EXIT.ok;
 }
 
@@ -103,8 +97,8 @@ export function registerRebuild(program: Command): void {
     .option(
       '--resource-type <type>',
       `only events of this resource type (repeat, or comma-separate): ${RESOURCE_TYPES.join(', ')}`,
-      collectResourceType,
-      [] as ReturnType<typeof collectResourceType>,
+      collect,
+      [] as string[],
     )
     .option(
       '--source <name>',
@@ -115,9 +109,8 @@ export function registerRebuild(program: Command): void {
     .option(
       '--since <date>',
       'only events received at or after this time (2026-11-30 = UTC midnight, or 2026-11-30T12:00:00Z)',
-      dateOption,
     )
-    .option('--until <date>', 'only events received before this time', dateOption)
+    .option('--until <date>', 'only events received before this time')
     .option('--dry-run', 'read and plan everything, print the counts, write nothing')
     .option('--skip-events', 'leave the event log as it is (no occurred_at filled in events)')
     .option('--page-size <n>', 'events per page', pageSizeOption, DEFAULT_PAGE_SIZE)

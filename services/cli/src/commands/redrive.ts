@@ -3,28 +3,13 @@
  * the same options), audited.
  */
 import type { Command } from '@commander-js/extra-typings';
-import { formatCounts, type RedriveSummary, redriveDeadLetters } from '@okendo/sink';
+import { type RedriveSummary, redriveDeadLetters, redriveReport } from '@okendo/sink';
 import { oneLine, runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { openWritableWarehouse } from '../replay/open-writable-warehouse.js';
 import { progressReporter } from '../replay/progress-reporter.js';
 import { pageSizeOption } from '../replay/replay-options.js';
-
-function report(summary: RedriveSummary): string {
-  const would = summary.dryRun ? 'would be ' : '';
-  const lines = [
-    `${summary.dryRun ? 'redrive (dry run, nothing written)' : 'redrive'}: ${summary.open} open dead letter(s), ${summary.redriven} ${would}re-driven, ${summary.open - summary.redriven} stay open; ${summary.alreadyRedriven} re-driven earlier (skipped); ${summary.seconds.toFixed(1)} s`,
-  ];
-  if (Object.keys(summary.rowsByTable).length > 0)
-    lines.push(
-      `rows ${summary.dryRun ? 'that would be ' : ''}written per table:`,
-      ...formatCounts(summary.rowsByTable),
-    );
-  if (Object.keys(summary.stay).length > 0)
-    lines.push('staying open, by reason:', ...formatCounts(summary.stay));
-  return lines.join('\n');
-}
 
 async function redrive(
   context: CliContext,
@@ -60,7 +45,7 @@ async function redrive(
     detail: `open ${summary.open}; ${dryRun ? 'would re-drive' : 're-driven'} ${summary.redriven}; stay open ${summary.open - summary.redriven}`,
   });
   const done = summary;
-  context.output.result(done, () => report(done));
+  context.output.result(done, () => redriveReport(done).join('\n'));
   return EXIT.ok;
 }
 

@@ -5,17 +5,10 @@
  * sink's (CLICKHOUSE_URL or CHDB_DATA_DIR, CLICKHOUSE_DATABASE).
  */
 import { parseArgs } from 'node:util';
-import { isResourceType, RESOURCE_TYPES } from '@okendo/schemas';
-import type { EventLogFilter } from '../replay/event-log-reader.js';
-import { DEFAULT_PAGE_SIZE, type RebuildSummary, rebuildState } from '../replay/rebuild.js';
-import {
-  EXIT,
-  formatCounts,
-  parseIsoDate,
-  parsePositiveInteger,
-  runReplayCommand,
-  UsageError,
-} from '../replay/terminal.js';
+import { RESOURCE_TYPES } from '@okendo/schemas';
+import { DEFAULT_PAGE_SIZE, rebuildState } from '../replay/rebuild.js';
+import { rebuildFilter, rebuildIncomplete, rebuildReport } from '../replay/replay-commands.js';
+import { EXIT, parsePositiveInteger, runReplayCommand } from '../replay/terminal.js';
 
 const HELP = `usage: npm run rebuild -- [options]
 
@@ -41,13 +34,6 @@ CLICKHOUSE_DATABASE (default okendo).
 exit codes: 0 done; 1 stopped by an error (configuration, warehouse, a table or column missing: apply the
 migrations); 2 bad command line; 3 done, but some events could not be planned or some rows were refused.`;
 
-function list(values: readonly string[] | undefined): string[] {
-  return (values ?? [])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-}
-
 function parse(argv: readonly string[]) {
   const { values } = parseArgs({
     args: [...argv],
@@ -63,48 +49,19 @@ function parse(argv: readonly string[]) {
       help: { type: 'boolean', default: false },
     },
   });
-  const named = list(values['resource-type']);
-  const resourceTypes = named.filter(isResourceType);
-  const unknown = named.filter((t) => !isResourceType(t));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--resource-type: unknown ${unknown.join(', ')} (known: ${RESOURCE_TYPES.join(', ')})`,
-    );
-  }
-  const filter: EventLogFilter = {
-    resourceTypes,
-    sources: list(values.source),
-    ...(values.since === undefined ? {} : { sinceMs: parseIsoDate('--since', values.since) }),
-    ...(values.until === undefined ? {} : { untilMs: parseIsoDate('--until', values.until) }),
-  };
-  if (filter.sinceMs !== undefined && filter.untilMs !== undefined && filter.sinceMs >= filter.untilMs) {
-    throw new UsageError('--since must be before --until');
-  }
   return {
     help: values.help,
     json: values.json,
     dryRun: values['dry-run'],
     eventTimes: !values['skip-events'],
     pageSize: parsePositiveInteger('--page-size', values['page-size'], DEFAULT_PAGE_SIZE),
-    filter,
+    filter: rebuildFilter({
+      resourceTypes: values['resource-type'],
+      sources: values.source,
+      ...(values.since === undefined ? {} : { since: values.since }),
+      ...(values.until === undefined ? {} : { until: values.until }),
+    }),
   };
-}
-
-function report(summary: RebuildSummary): string[] {
-  const verb = summary.dryRun ? 'would write' : 'written';
-  const lines = [
-    `${summary.dryRun ? 'rebuild (dry run, nothing written)' : 'rebuild'}: ${summary.eventsRead.toLocaleString('en-US')} events read in ${summary.pages} page(s), ${summary.seconds.toFixed(1)} s, ${Math.round(summary.eventsPerSecond).toLocaleString('en-US')} events/s`,
-    `rows ${verb} per table:`,
-    ...formatCounts(summary.rowsByTable),
-  ];
-  if (Object.keys(summary.notPlanned).length > 0) {
-    lines.push('events that could not be planned (the sink would dead-letter them; not published):');
-    lines.push(...formatCounts(summary.notPlanned));
-  }
-  if (Object.keys(summary.refused).length > 0) {
-    lines.push('rows the warehouse refused, per table:', ...formatCounts(summary.refused));
-  }
-  return lines;
 }
 
 await runReplayCommand({
@@ -122,9 +79,6 @@ await runReplayCommand({
       eventTimes: options.eventTimes,
       onProgress: ({ eventsRead, total }) => progress(eventsRead, total),
     }),
-  report,
-  exitCode: (summary) =>
-    Object.keys(summary.notPlanned).length > 0 || Object.keys(summary.refused).length > 0
-      ? EXIT.incomplete
-      : EXIT.done,
+  report: rebuildReport,
+  exitCode: (summary) => (rebuildIncomplete(summary) ? EXIT.incomplete : EXIT.done),
 });

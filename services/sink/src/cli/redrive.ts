@@ -4,8 +4,9 @@
  * nothing (services/sink/src/replay/redrive.ts). Warehouse settings are the sink's.
  */
 import { parseArgs } from 'node:util';
-import { type RedriveSummary, redriveDeadLetters } from '../replay/redrive.js';
-import { formatCounts, parsePositiveInteger, runReplayCommand } from '../replay/terminal.js';
+import { redriveDeadLetters } from '../replay/redrive.js';
+import { redriveReport } from '../replay/replay-commands.js';
+import { parsePositiveInteger, runReplayCommand } from '../replay/terminal.js';
 
 const HELP = `usage: npm run redrive -- [options]
 
@@ -44,21 +45,6 @@ function parse(argv: readonly string[]) {
   };
 }
 
-function report(summary: RedriveSummary): string[] {
-  const lines = [
-    `${summary.dryRun ? 'redrive (dry run, nothing written)' : 'redrive'}: ${summary.open} open dead letter(s), ${summary.redriven} ${summary.dryRun ? 'would be ' : ''}re-driven, ${summary.open - summary.redriven} stay open; ${summary.alreadyRedriven} re-driven earlier (skipped); ${summary.seconds.toFixed(1)} s`,
-  ];
-  if (Object.keys(summary.rowsByTable).length > 0) {
-    lines.push(
-      `rows ${summary.dryRun ? 'that would be ' : ''}written per table:`,
-      ...formatCounts(summary.rowsByTable),
-    );
-  }
-  if (Object.keys(summary.stay).length > 0)
-    lines.push('staying open, by reason:', ...formatCounts(summary.stay));
-  return lines;
-}
-
 await runReplayCommand({
   name: 'redrive',
   help: HELP,
@@ -72,5 +58,5 @@ await runReplayCommand({
       dryRun: options.dryRun,
       onProgress: ({ considered, total }) => progress(considered, total),
     }),
-  report,
+  report: redriveReport,
 });

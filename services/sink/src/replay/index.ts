@@ -13,6 +13,13 @@ export {
 export { type ReplayedEvent, replayedEvent } from './event-message.js';
 export { DEFAULT_PAGE_SIZE, type RebuildOptions, type RebuildSummary, rebuildState } from './rebuild.js';
 export { REDRIVEN, type RedriveOptions, type RedriveSummary, redriveDeadLetters } from './redrive.js';
+export {
+  listValues,
+  rebuildFilter,
+  rebuildIncomplete,
+  rebuildReport,
+  redriveReport,
+} from './replay-commands.js';
 export { DERIVED_TABLES, ReplayStoppedError, type ReplayWriteOptions } from './replay-writer.js';
 export {
   EXIT as REPLAY_EXIT_CODES,
