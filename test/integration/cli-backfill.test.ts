@@ -4,7 +4,8 @@
  * - 5,000 reviews: a run killed with SIGKILL mid-way, then run again, ends with exactly 5,000 reviews in
  *   reviews_current; reviews updated by webhooks first keep their webhook values (a snapshot is sequence 0);
  * - reconcile backfills only the days the warehouse lacks, and a second run finds no gap;
- * - every run leaves operator_audit rows.
+ * - every run leaves operator_audit rows;
+ * - survey responses of named surveys land in survey_responses_current; an unknown survey is Okendo's 404.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import { messagesPerTopic } from '../harness/ingest.js';
 import { kafkaClient } from '../harness/kafka.js';
 import { startTestPipeline, type TestPipeline } from '../harness/pipeline.js';
 import { finished, OPERATOR_CLI, runOperatorCli, spawnScript } from '../harness/replay-cli.js';
-import { FakeCatalog, sampleReviews } from '../okendo-fake/catalog.js';
+import { FakeCatalog, sampleReviews, sampleSurveyResponses } from '../okendo-fake/catalog.js';
 import { FakeOkendo } from '../okendo-fake/fake-okendo.js';
 
 const infra = runInfra();
@@ -233,5 +234,52 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       expect(audit[1]?.detail).toMatch(/differing 3 .*published \d+/);
       expect(audit[3]?.detail).toMatch(/differing 0, published 0/);
     }, 300_000);
+
+    it('backfills the responses of the named surveys into survey_responses_current', async () => {
+      const prefix = randomUUID().slice(0, 8);
+      const surveys = [randomUUID(), randomUUID()];
+      const [first, second] = surveys as [string, string];
+      catalog.addSurveyResponses(first, sampleSurveyResponses(first, 130, `${prefix}-a`, '2026-10-01'));
+      catalog.addSurveyResponses(second, sampleSurveyResponses(second, 20, `${prefix}-b`, '2026-10-03'));
+      const run = await runOperatorCli(
+        [
+          '--json',
+          'backfill',
+          'survey-responses',
+          '--survey',
+          `${first},${second}`,
+          '--checkpoint',
+          join(dir, 's.json'),
+        ],
+        env,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        complete: true,
+        published: 150,
+        passes: [
+          { pass: `survey:${first}`, published: 130, done: true },
+          { pass: `survey:${second}`, published: 20, done: true },
+        ],
+      });
+      const rows = await pipeline.waitFor<{ survey_id: string; n: string; answered: string }>(
+        `SELECT survey_id, count() AS n, countIf(survey_response_id IN (
+           SELECT survey_response_id FROM ${pipeline.database}.survey_answers_current)) AS answered
+         FROM ${pipeline.database}.survey_responses_current GROUP BY survey_id ORDER BY n DESC`,
+        // State rows are inserted before their child rows: wait for both.
+        (found) => found.reduce((sum, row) => sum + Number(row.n) + Number(row.answered), 0) === 300,
+        120_000,
+      );
+      expect(rows.map((row) => [row.survey_id, Number(row.n), Number(row.answered)])).toEqual([
+        [first, 130, 130],
+        [second, 20, 20],
+      ]);
+      const unknown = await runOperatorCli(['backfill', 'survey-responses', '--survey', randomUUID()], {
+        ...env,
+        OKENDO_PIPELINE_ACTOR: 'backfill-test',
+      });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/^okendo-pipeline: Okendo answered 404 .*survey not found$/m);
+    }, 200_000);
   },
 );
