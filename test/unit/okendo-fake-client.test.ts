@@ -75,7 +75,7 @@ afterAll(async () => {
   await Promise.all(started.map((f) => f.stop()));
 });
 
-describe('OkendoClient against the fake: pagination', () => {
+describe('OkendoClient against the fake: pagination', { timeout: 30_000 }, () => {
   it('reads 250 subscriptions in pages of 100 and 25, in creation order, each page asked once', async () => {
     const own = await startFake();
     const seeded = own.seedSubscriptions(250, hook);
@@ -137,7 +137,7 @@ describe('OkendoClient against the fake: pagination', () => {
   });
 });
 
-describe('OkendoClient against the fake: rate limit', () => {
+describe('OkendoClient against the fake: rate limit', { timeout: 30_000 }, () => {
   it('waits out every 429 for its Retry-After and reads every page (measured at the fake)', async () => {
     const limited = await startFake({ rateLimit: { perSecond: 2, burst: 2 } });
     const seeded = limited.seedSubscriptions(60, hook);
@@ -320,7 +320,7 @@ describe('OkendoClient against the fake: the subscription lifecycle', () => {
   });
 });
 
-describe('OkendoClient against the fake: secrecy', () => {
+describe('OkendoClient against the fake: secrecy', { timeout: 30_000 }, () => {
   it('shows the API key, its Basic form and webhook secrets in no log line of either side and no error', async () => {
     const limited = await startFake({ rateLimit: { perSecond: 2, burst: 1 } });
     const errors: unknown[] = [];

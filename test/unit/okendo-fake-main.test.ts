@@ -29,7 +29,7 @@ describe('npm run okendo:fake', () => {
     expect(run.stderr).toContain('OKENDO_USER_ID: required');
     expect(run.stderr).toContain('OKENDO_API_KEY: required');
     expect(run.stdout).toBe('');
-  });
+  }, 30_000); // starting tsx takes seconds on a busy machine
 
   it('prints OKENDO_API_URL, streams signed events to an enabled subscription, and stops on SIGTERM', async () => {
     const bodies: Array<{ body: string; headers: Record<string, string> }> = [];

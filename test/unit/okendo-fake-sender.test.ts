@@ -148,7 +148,7 @@ function expectCleanLog(secrets: readonly string[], bodies: readonly string[]) {
   }
 }
 
-describe('FakeOkendo sender', () => {
+describe('FakeOkendo sender', { timeout: 30_000 }, () => {
   it('sends to every matching subscription, with the same webhook-id on each retry after a non-2xx', async () => {
     const { receiver, fake, subscribe } = await setUp();
     const a = await subscribe('/a');
