@@ -147,6 +147,8 @@ describe.skipIf(infra.kafka === undefined)(
           expect(accepted).toBe(true);
           await waitForReload(polled, 'ok', oks);
         }
+        // Enough traffic around the swaps to mean something, whatever this machine's speed.
+        while (statuses.length < 200) await sleep(20);
         console.log(
           `new secret accepted ${acceptedAfterMs.join(', ')} ms after each rename (poll interval ${POLL_INTERVAL_MS} ms); ${statuses.length} stream deliveries meanwhile`,
         );
@@ -154,7 +156,7 @@ describe.skipIf(infra.kafka === undefined)(
         streaming = false;
         await Promise.all(workers);
       }
-      expect(statuses.length).toBeGreaterThan(20);
+      expect(statuses.length).toBeGreaterThanOrEqual(200);
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
       // Every 200 is a message on a topic: nothing was answered without being stored.
       const after = await messagesPerTopic(admin, polled);
