@@ -143,6 +143,50 @@ describe('SecretsFileReloader', () => {
   });
 });
 
+describe('loadIngestConfig with a secrets file', () => {
+  const problemsOf = (env: NodeJS.ProcessEnv): readonly string[] => {
+    try {
+      loadIngestConfig(env);
+      return [];
+    } catch (error) {
+      return (error as { problems?: readonly string[] }).problems ?? [String(error)];
+    }
+  };
+
+  it('starts with a file that does not exist yet (the CLI creates it), and no env secrets', () => {
+    const path = join(dir, 'not-yet', 'sources.json');
+    const config = loadIngestConfig({ KAFKA_BROKERS: 'a:1', OKENDO_WEBHOOK_SOURCES_FILE: path });
+    expect(config.sourcesFile).toEqual({ path, missingAtStart: true });
+    expect(config.sources.size).toBe(0);
+    expect(config.secretsReloadIntervalMs).toBe(1_000);
+  });
+
+  it('refuses a bad file at start-up naming its problems, and a bad reload interval', async () => {
+    const path = join(dir, 'bad-at-start.json');
+    await writeFile(path, JSON.stringify({ default: [{ secret: envSecret, label: 'x y' }] }));
+    expect(
+      problemsOf({
+        KAFKA_BROKERS: 'a:1',
+        OKENDO_WEBHOOK_SOURCES_FILE: path,
+        INGEST_SECRETS_RELOAD_INTERVAL_MS: '10',
+      }),
+    ).toEqual([
+      'OKENDO_WEBHOOK_SOURCES_FILE: source default entry #1: "label" must match /^[A-Za-z0-9._:#@-]{1,64}$/',
+      'INGEST_SECRETS_RELOAD_INTERVAL_MS: expected a whole number from 50 to 3600000, got "10"',
+    ]);
+    await writeFile(path, JSON.stringify({ default: [envSecret] }));
+    expect(
+      problemsOf({
+        KAFKA_BROKERS: 'a:1',
+        OKENDO_WEBHOOK_SOURCES_FILE: path,
+        OKENDO_WEBHOOK_SECRETS: envSecret,
+      }),
+    ).toEqual([
+      'OKENDO_WEBHOOK_SOURCES_FILE: source default is also configured by env (OKENDO_WEBHOOK_SECRETS)',
+    ]);
+  });
+});
+
 describe('the ingest app over reloadable keys', () => {
   const fakeProducer = (): Producer =>
     ({
