@@ -25,6 +25,7 @@ const apiKey = randomBytes(16).toString('hex');
 const basicAuth = Buffer.from(`${userId}:${apiKey}`).toString('base64');
 
 interface Forced {
+  /** 0: never answer (the connection stays open until the client gives up) */
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -55,7 +56,9 @@ class OkendoDouble {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    return closed;
   }
 
   reset(): void {
@@ -85,6 +88,7 @@ class OkendoDouble {
       response.end(body === undefined ? undefined : JSON.stringify(body));
     };
     const forced = this.forced.shift();
+    if (forced?.status === 0) return;
     if (forced) return send(forced.status, forced.body, forced.headers);
     if (!authorized) return send(401, { error: { description: 'Invalid credentials' } });
     if (version !== '2025-02-01') return send(400, { error: { description: 'okendo-api-version required' } });
@@ -239,6 +243,21 @@ describe('OkendoClient back-off', () => {
     const started = Date.now();
     await Promise.all(Array.from({ length: 5 }, () => client.getSubscription(id)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it('gives up on an answer that does not come within requestTimeoutMs, retrying a GET once', async () => {
+    const [id = ''] = double.addSubscriptions(1);
+    double.forced.push({ status: 0 }, { status: 0 });
+    const answer = await clientFor({ requestTimeoutMs: 200, maxRetries: 1 }).getSubscription(id);
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        code: 'network_error',
+        retriable: true,
+        message: `cannot reach Okendo for GET /enterprise/webhook_subscriptions/${id}: no answer within 200 ms`,
+      },
+    });
+    expect(double.seen).toHaveLength(2);
   });
 
   it('reports an unreachable Okendo as a retriable network error', async () => {

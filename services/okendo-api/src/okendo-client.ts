@@ -67,6 +67,8 @@ export interface OkendoClientOptions {
   retryBaseDelayMs?: number;
   /** A Retry-After longer than this is not waited for; the 429 is returned instead. Default 60 s. */
   maxRetryAfterMs?: number;
+  /** No complete answer within this long is a network error (retried like one); default 30 s. */
+  requestTimeoutMs?: number;
   fetch?: typeof fetch;
   log?: (entry: OkendoRequestLog) => void;
 }
@@ -90,6 +92,7 @@ export class OkendoClient {
   readonly #maxRetries: number;
   readonly #retryBaseDelayMs: number;
   readonly #maxRetryAfterMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #log: (entry: OkendoRequestLog) => void;
 
@@ -106,6 +109,7 @@ export class OkendoClient {
     this.#maxRetries = options.maxRetries ?? 4;
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#log = options.log ?? (() => {});
   }
@@ -317,8 +321,11 @@ export class OkendoClient {
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: OkendoApiError; retryAfter?: number }> {
     const request = describe(method, url);
     let response: Response;
+    // Without a deadline a server that accepts and never answers would hold a command forever.
+    const signal = AbortSignal.timeout(this.#requestTimeoutMs);
     try {
       response = await this.#fetch(url, {
+        signal,
         method,
         headers: {
           authorization: this.#credentials.authorization(),
@@ -329,7 +336,10 @@ export class OkendoClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
-      const error = networkError(request, cause);
+      const error = networkError(
+        request,
+        signal.aborted ? `no answer within ${this.#requestTimeoutMs} ms` : cause,
+      );
       error.message = this.#credentials.redact(error.message);
       this.#log({ event: 'network_error', ...request, attempt, message: error.message });
       return { ok: false, error };
