@@ -4,8 +4,13 @@
  * the ingest down and the sink down each end with exit 4 and a message naming that hop; trace follows a
  * delivered message, a dead-lettered one and an unrouted one, and exits 1 for an id found nowhere.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
+import { spawnTestIngest } from '../harness/ingest.js';
 import type { TestPipeline } from '../harness/pipeline.js';
 import { pipelineForSuite } from '../harness/pipeline-suite.js';
 import { runOperatorCli } from '../harness/replay-cli.js';
@@ -55,6 +60,10 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       };
     };
     const cli = (args: string[]) => runOperatorCli(args, env());
+    const brokers = (): string => {
+      if (infra.kafka === undefined) throw new Error('unreachable: suite is skipped');
+      return infra.kafka.brokers;
+    };
     const sent: Record<string, SendTestJson> = {};
 
     it('delivers a sample review and prints each hop with its latency (table, then --json)', async () => {
@@ -194,6 +203,52 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       expect(run.stderr.trim()).toMatch(
         /^okendo-pipeline: message msg_nowhere_to_be_found found nowhere: events, dead_letters, unrouted_deliveries/,
       );
+    });
+
+    it("trace --ingest-log shows the ingest's answers from its JSON log (a 401 and a delivery)", async () => {
+      // The ingest as its own process, logging JSON to a file, publishing to this pipeline's topics.
+      const dir = await mkdtemp(join(tmpdir(), 'cli-trace-log-'));
+      const logFile = join(dir, 'ingest.log');
+      const ingest = await spawnTestIngest(
+        brokers(),
+        { KAFKA_TOPIC_PREFIX: pipeline.ingest.prefix, OKENDO_WEBHOOK_SECRETS: pipeline.ingest.secret },
+        { logFile },
+      );
+      try {
+        const viaProcess = { ...env(), INGEST_URL: ingest.url };
+        const good = await runOperatorCli(['--json', 'send-test', 'quiz_response'], viaProcess);
+        expect(good.code, good.stderr).toBe(0);
+        const delivered = JSON.parse(good.stdout) as SendTestJson;
+        const bad = await runOperatorCli(['--json', 'send-test', 'review', '--bad-signature'], viaProcess);
+        expect(bad.code, bad.stderr).toBe(0);
+        const refused = JSON.parse(bad.stdout) as SendTestJson;
+        // The log line is written after the answer: wait for it rather than race it.
+        for (const id of [delivered.messageId, refused.messageId])
+          while (!(await readFile(logFile, 'utf8')).includes(id)) await sleep(100);
+
+        const traced = await cli(['--json', 'trace', delivered.messageId, '--ingest-log', logFile]);
+        expect(traced.code, traced.stderr).toBe(0);
+        const trace = JSON.parse(traced.stdout) as {
+          ingest: Array<{ status: number; outcome: string; source?: string }>;
+          event?: { kafkaTopic: string };
+          state?: { current: boolean };
+        };
+        expect(trace.ingest).toEqual([
+          expect.objectContaining({ status: 200, outcome: 'published', source: 'default' }),
+        ]);
+        expect(trace.event?.kafkaTopic).toBe(pipeline.ingest.topic('quiz_response'));
+        expect(trace.state?.current).toBe(true);
+
+        // Refused at the door: only the ingest's log knows it, which is enough to be found.
+        const human = await cli(['trace', refused.messageId, '--ingest-log', logFile]);
+        expect(human.code, human.stderr).toBe(0);
+        expect(human.stdout).toMatch(/ingest answer\s+\S+Z\s+401 unauthorized \(no_valid_signature\)/);
+        const without = await cli(['trace', refused.messageId]);
+        expect(without.code).toBe(1);
+      } finally {
+        await ingest.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('the sink down: exit 4 naming the sink hop (the message waits in Kafka)', async () => {
