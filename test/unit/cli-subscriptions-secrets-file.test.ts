@@ -3,9 +3,12 @@
  * notAfter (never extended), expired entries dropped, a delete removing only that subscription's secrets, and
  * the read-modify-write under a lock file.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWebhookSourcesFile, type WebhookSourcesFile } from '@okendo/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -160,6 +163,29 @@ describe('the secrets file on disk', () => {
     const parsed = parseWebhookSourcesFile(await readFile(location.path, 'utf8'));
     expect(parsed.ok && parsed.sources['shop-a']?.map((e) => e.subscriptionId)).toEqual([SUB_A, SUB_B]);
   });
+
+  it('takes over a lock left by a process that is gone, and waits for one that runs', async () => {
+    const location = { path: join(dir, 'sources.json'), from: '--secrets-file' as const };
+    const gone = spawn(process.execPath, ['-e', '']);
+    await once(gone, 'exit');
+    await writeFile(`${location.path}.lock`, `${gone.pid}\n`);
+    await withSecretsFile(location, (file) =>
+      file.write(addSecret(file.sources, 'shop-a', SUB_A, newWebhookSecret(), T0).sources),
+    );
+    await expect(stat(`${location.path}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+    // A live holder (this very test runner's parent) is waited for, not taken over: released, then taken.
+    await writeFile(`${location.path}.lock`, `${process.ppid}\n`);
+    let ran = false;
+    const waiting = withSecretsFile(location, async (file) => {
+      ran = true;
+      return file.sources['shop-a']?.length;
+    });
+    await sleep(300);
+    expect(ran).toBe(false);
+    await rm(`${location.path}.lock`);
+    expect(await waiting).toBe(1);
+    // Spawning a process can take seconds on a loaded machine.
+  }, 30_000);
 
   it('refuses a bad file as a configuration error without quoting it', async () => {
     const path = join(dir, 'bad.json');

@@ -202,6 +202,18 @@ export async function withSecretsFile<T>(
   }
 }
 
+/** Whether the process that wrote the lock is gone (a CLI killed mid-change); unknown counts as alive. */
+function holderIsGone(holder: string): boolean {
+  const pid = Number(holder);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 async function takeLock(lockPath: string): Promise<void> {
   await mkdir(dirname(lockPath), { recursive: true });
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -214,12 +226,17 @@ async function takeLock(lockPath: string): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (Date.now() >= deadline) {
-      const holder = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
+    const holder = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
+    // A lock left by a killed run is taken over. Two runs finding the same stale lock at the same instant
+    // could both proceed; the file stays whole either way (atomic writes), one change may be lost.
+    if (holderIsGone(holder)) {
+      await unlink(lockPath).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() >= deadline)
       throw new CliError(
         `${lockPath} is held${holder ? ` by process ${holder}` : ''} (another okendo-pipeline changing the secrets file); if no such process runs, remove the lock file`,
       );
-    }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
 }
