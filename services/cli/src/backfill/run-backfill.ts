@@ -82,8 +82,15 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   for (const pass of options.passes) {
     const progress = checkpoint.passes.find((p) => p.pass === pass.pass);
     if (progress === undefined || progress.done) continue;
-    for await (const page of pass.pages(progress.cursor)) {
+    const pages = pass.pages(progress.cursor)[Symbol.asyncIterator]();
+    let ahead = pages.next();
+    for (;;) {
+      const { value: page, done } = await ahead;
+      if (done) break;
       if (!page.ok) return summary(false, page.error);
+      // Read the next page while this one is published (Okendo's rate limit, not Kafka, sets the pace).
+      ahead = pages.next();
+      ahead.catch(() => {});
       const envelopes = page.value.items
         .map((item) => snapshotEnvelope(options.resourceType, item, options.source, now()))
         .filter((envelope) => envelope !== undefined);

@@ -36,6 +36,7 @@ async function warehouseCounts(context: CliContext, options: ReconcileOptions): 
     `SELECT toString(toDate(assumeNotNull(date_created))) AS day, ifNull(status, '') AS status, count() AS reviews
      FROM ${access.database}.reviews_current
      WHERE source = ${sqlString(options.source)} AND date_created IS NOT NULL ${range}
+       AND ifNull(status, '') IN (${options.status.map(sqlString).join(', ')})
      GROUP BY day, status`,
   );
   const counts = new Map<string, number>();
