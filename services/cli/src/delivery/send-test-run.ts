@@ -115,7 +115,13 @@ async function waitForEvent(
   const sinkUrl = context.sinkUrl();
   let sinkCheckAt = performance.now() + SINK_CHECK_AFTER_MS;
   for (;;) {
-    const row = await findEventRow(access, messageId);
+    const row = await findEventRow(access, messageId).catch((error: unknown) => {
+      if (error instanceof CliError) throw error;
+      throw new CliError(
+        `hop 2, the warehouse: cannot read events through ${access.via} (${causeOf(error)})`,
+        EXIT.unavailable,
+      );
+    });
     if (row !== undefined) return row;
     const now = performance.now();
     if (now >= sinkCheckAt || now >= deadline) {
