@@ -283,3 +283,83 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
     }, 200_000);
   },
 );
+
+describe.skipIf(infra.kafka === undefined || infra.chdb === undefined)(
+  titleWithSkipReason(
+    'backfill and reconcile in embedded mode (chDB, through the sink)',
+    infra.unavailable.kafka ?? infra.unavailable.chdb,
+  ),
+  () => {
+    const userId = randomUUID();
+    const apiKey = randomBytes(16).toString('hex');
+    const catalog = new FakeCatalog();
+    catalog.addReviews(
+      sampleReviews({ count: 300, prefix: randomUUID().slice(0, 8), firstDay: '2026-10-01', days: 5 }),
+    );
+    let fake: FakeOkendo;
+    let pipeline: TestPipeline;
+    let env: Record<string, string | undefined>;
+    const count = `SELECT count() AS n FROM {db}.reviews_current`;
+
+    beforeAll(async () => {
+      const brokers = infra.kafka?.brokers;
+      if (brokers === undefined) throw new Error('unreachable: suite is skipped');
+      fake = await FakeOkendo.start({ userId, apiKey, routes: [catalog.route] });
+      pipeline = await startTestPipeline(brokers, { kind: 'chdb' });
+      env = {
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: pipeline.ingest.prefix,
+        CLICKHOUSE_URL: undefined,
+        CLICKHOUSE_DATABASE: pipeline.database,
+        SINK_URL: pipeline.sink.url,
+        OKENDO_API_URL: fake.url,
+        OKENDO_USER_ID: userId,
+        OKENDO_API_KEY: apiKey,
+      };
+    }, 120_000);
+
+    afterAll(async () => {
+      await pipeline?.stop();
+      await fake?.stop();
+    });
+
+    it('backfills, finds a missing day with --dry-run (exit 1), fills it, and audits through the sink', async () => {
+      const sql = count.replace('{db}', pipeline.database);
+      const backfill = await runOperatorCli(
+        ['backfill', 'reviews', '--checkpoint', join(tmpdir(), `${randomUUID()}.json`)],
+        env,
+      );
+      expect(backfill.code, backfill.stderr).toBe(0);
+      expect(backfill.stdout).toMatch(/^300 published in /m);
+      await pipeline.waitFor<{ n: string }>(sql, (rows) => Number(rows[0]?.n) === 300, 120_000);
+
+      catalog.addReviews(
+        sampleReviews({
+          count: 5,
+          prefix: `gap-${randomUUID().slice(0, 6)}`,
+          firstDay: '2026-10-09',
+          days: 1,
+        }),
+      );
+      const dry = await runOperatorCli(['--json', 'reconcile', 'reviews', '--dry-run'], env);
+      expect(dry.code, dry.stderr).toBe(1);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ differing: 1, published: 0 });
+      const real = await runOperatorCli(['reconcile', 'reviews', '--since', '2026-10-01'], env);
+      expect(real.code, real.stderr).toBe(0);
+      expect(real.stdout).toMatch(/^2026-10-09 +5 +0 +backfilled 5$/m);
+      await pipeline.waitFor<{ n: string }>(sql, (rows) => Number(rows[0]?.n) === 305, 120_000);
+
+      const audit = await pipeline.sql<{ command: string; outcome: string }>(
+        `SELECT command, outcome FROM ${pipeline.database}.operator_audit ORDER BY at_ms`,
+      );
+      expect(audit.map((row) => `${row.command} ${row.outcome}`)).toEqual([
+        'backfill reviews incomplete',
+        'backfill reviews ok',
+        'reconcile reviews incomplete',
+        'reconcile reviews dry_run',
+        'reconcile reviews incomplete',
+        'reconcile reviews ok',
+      ]);
+    }, 300_000);
+  },
+);
