@@ -15,6 +15,7 @@ import { groupKey, reconcileReviews } from '../../services/cli/src/backfill/reco
 import { runBackfill } from '../../services/cli/src/backfill/run-backfill.js';
 import { snapshotEnvelope } from '../../services/cli/src/backfill/snapshot-envelope.js';
 import { reviewPasses } from '../../services/cli/src/commands/backfill.js';
+import { runOperatorCli } from '../harness/replay-cli.js';
 import { FakeCatalog, sampleReviews } from '../okendo-fake/catalog.js';
 import { FakeOkendo } from '../okendo-fake/fake-okendo.js';
 
@@ -260,5 +261,44 @@ describe('reconcile', () => {
     expect(result.days.map((d) => d.day)).toEqual(['2026-10-02', '2026-10-03']);
     expect(result.published).toBe(0);
     expect(result.differing).toBe(2);
+  });
+});
+
+describe('the command line', () => {
+  const env = {
+    OKENDO_USER_ID: userId,
+    OKENDO_API_KEY: apiKey,
+    CLICKHOUSE_URL: undefined,
+    SINK_URL: 'http://127.0.0.1:1',
+  };
+
+  it.each([
+    [['backfill', 'reviews', '--status', 'approved,spam'], /--status.*approved, pending, rejected/],
+    [['backfill', 'reviews', '--page-size', '101'], /--page-size.*1 to 100/],
+    [['backfill', 'reviews', '--rate', 'fast'], /--rate.*a whole number a second/],
+    [['reconcile', 'reviews', '--since', '2026-13-01'], /--since.*YYYY-MM-DD/],
+  ])('%j is a usage error (exit 2) before anything is read', async (args, message) => {
+    const run = await runOperatorCli(args, env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('survey-responses needs a survey; --since after --until is refused', async () => {
+    const none = await runOperatorCli(['backfill', 'survey-responses'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^okendo-pipeline: name at least one survey: --survey <id>$/m);
+    const backwards = await runOperatorCli(
+      ['reconcile', 'reviews', '--since', '2026-11-02', '--until', '2026-11-01'],
+      env,
+    );
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toMatch(/--since must be before --until/);
+  });
+
+  it('backfill without Okendo credentials for the source names the keys and exits 2', async () => {
+    const run = await runOperatorCli(['backfill', 'reviews', '--source', 'shop-b'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/OKENDO_USER_ID_SHOP_B/);
   });
 });
