@@ -281,6 +281,40 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/^okendo-pipeline: Okendo answered 404 .*survey not found$/m);
     }, 200_000);
+
+    it('a refused key exits 1 and an unreachable Okendo exits 4, one line each, the key never shown', async () => {
+      const wrongKey = randomBytes(16).toString('hex');
+      const refused = await runOperatorCli(
+        ['backfill', 'reviews', '--checkpoint', join(dir, 'refused.json')],
+        {
+          ...env,
+          OKENDO_API_KEY: wrongKey,
+        },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^okendo-pipeline: Okendo answered 401 to GET \/enterprise\/reviews: .*OKENDO_API_KEY\n$/,
+      );
+      const down = await runOperatorCli(['backfill', 'reviews', '--checkpoint', join(dir, 'down.json')], {
+        ...env,
+        OKENDO_API_URL: 'http://127.0.0.1:9/enterprise',
+      });
+      expect(down.code).toBe(4);
+      expect(down.stderr).toMatch(
+        /^okendo-pipeline: cannot reach Okendo .*; run it again to resume from .*down\.json\n$/,
+      );
+      for (const run of [refused, down]) {
+        expect(`${run.stdout}${run.stderr}`).not.toContain(wrongKey);
+        expect(`${run.stdout}${run.stderr}`).not.toContain(apiKey);
+      }
+      const audit = await pipeline.sql<{ outcome: string; detail: string }>(
+        `SELECT outcome, detail FROM ${pipeline.database}.operator_audit WHERE command = 'backfill reviews'
+         ORDER BY at_ms DESC LIMIT 3`,
+      );
+      expect(audit.map((row) => row.outcome)).toEqual(['incomplete', 'incomplete', 'failed']);
+      expect(audit[0]?.detail).toMatch(/stopped: network_error/);
+      expect(audit[2]?.detail).toMatch(/stopped: unauthorized 401/);
+    }, 120_000);
   },
 );
 
