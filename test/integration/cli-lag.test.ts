@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import type { TestPipeline } from '../harness/pipeline.js';
 import { pipelineForSuite } from '../harness/pipeline-suite.js';
-import { runOperatorCli } from '../harness/replay-cli.js';
+import { finished, OPERATOR_CLI, runOperatorCli, spawnScript } from '../harness/replay-cli.js';
 
 const execFileAsync = promisify(execFile);
 const infra = runInfra();
@@ -271,6 +271,24 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
         expect(human.stdout).toMatch(
           new RegExp(`${backlog} messages behind, oldest \\d+\\.\\d s, ${waiting.length} stuck`),
         );
+
+        // --watch: a reading every --interval until Ctrl-C, then exit 0.
+        const watching = spawnScript(OPERATOR_CLI, ['--json', 'lag', '--watch', '--interval', '1s'], env());
+        const done = finished(watching);
+        let printed = '';
+        watching.stdout?.on('data', (chunk) => {
+          printed += chunk;
+        });
+        while ((printed.match(/^\]$/gm) ?? []).length < 2) await sleep(100);
+        watching.kill('SIGINT');
+        const watched = await done;
+        expect(watched.code, watched.stderr).toBe(0);
+        const readings = printed.split(/(?<=^\])\n/m).filter((text) => text.trim() !== '');
+        expect(readings.length).toBeGreaterThanOrEqual(2);
+        for (const text of readings) {
+          const rows = JSON.parse(text) as LagJson[];
+          expect(rows.reduce((sum, o) => sum + o.lagMessages, 0)).toBe(backlog);
+        }
       } finally {
         await admin.disconnect();
       }

@@ -11,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
 import { spawnTestIngest } from '../harness/ingest.js';
-import type { TestPipeline } from '../harness/pipeline.js';
-import { pipelineForSuite } from '../harness/pipeline-suite.js';
+import type { PipelineWithAdmin, TestPipeline } from '../harness/pipeline.js';
+import { adminPipelineForSuite, pipelineForSuite } from '../harness/pipeline-suite.js';
 import { runOperatorCli } from '../harness/replay-cli.js';
 
 const infra = runInfra();
@@ -269,6 +269,48 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       expect(run.stderr).toMatch(
         /hop 1, the ingest: POST http:\S+\/webhooks\/okendo got no answer \(ECONNREFUSED\)/,
       );
+    });
+  },
+);
+
+describe.skipIf(infra.kafka === undefined || infra.chdb === undefined)(
+  titleWithSkipReason(
+    'send-test and trace in embedded mode (chDB, read through the sink)',
+    infra.unavailable.kafka ?? infra.unavailable.chdb,
+  ),
+  () => {
+    let started: PipelineWithAdmin;
+    adminPipelineForSuite(
+      infra,
+      () => (infra.chdb ? { kind: 'chdb' } : undefined),
+      (pipeline) => {
+        started = pipeline;
+      },
+    );
+
+    it('delivers, times the hops and traces the message through the running sink', async () => {
+      const { pipeline, dataDir } = started;
+      const env = {
+        INGEST_URL: pipeline.ingest.url,
+        SINK_URL: pipeline.sink.url,
+        CLICKHOUSE_URL: undefined,
+        CHDB_DATA_DIR: dataDir,
+        CLICKHOUSE_DATABASE: pipeline.database,
+        OKENDO_WEBHOOK_SECRETS: pipeline.ingest.secret,
+        OKENDO_WEBHOOK_SOURCES_FILE: undefined,
+        OKENDO_PIPELINE_ACTOR: 'cli-send-test-chdb',
+      };
+      const run = await runOperatorCli(['--json', 'send-test', 'survey_response'], env);
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as SendTestJson;
+      expect(result.current?.view).toBe(`${pipeline.database}.survey_responses_current`);
+      const trace = await runOperatorCli(['trace', result.messageId], env);
+      expect(trace.code, trace.stderr).toBe(0);
+      expect(trace.stdout).toMatch(/state row\s+\S+Z\s+survey_responses: current version/);
+      const audit = await pipeline.sql<{ outcome: string }>(
+        `SELECT outcome FROM ${pipeline.database}.operator_audit WHERE actor = 'cli-send-test-chdb'`,
+      );
+      expect(audit).toEqual([{ outcome: 'ok' }]);
     });
   },
 );
