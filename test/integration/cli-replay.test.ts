@@ -406,6 +406,18 @@ describe.each(pipelineTargets(infra))('replay through Kafka on $name', ({ name, 
       );
     });
 
+    // Engine-specific: registered only for its engine (a skip would read as missing infrastructure).
+    if (name === 'chDB')
+      it('rebuild refuses the data dir the running sink holds: exit 1 saying to stop the sink, audited', async () => {
+        const run = await runOperatorCli(['rebuild', '--dry-run'], { ...env, SINK_URL: pipeline.sink.url });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(/in use by a running sink \(chDB locks its data dir\): stop the sink/);
+        const [row] = await warehouse.query<{ outcome: string }>(
+          `SELECT outcome FROM ${db}.operator_audit WHERE command = 'rebuild'`,
+        );
+        expect(row).toEqual({ outcome: 'failed' });
+      });
+
     it('audits every run', async () => {
       const rows = await warehouse.query<{ outcome: string; target: string; actor: string }>(
         `SELECT outcome, target, actor FROM ${db}.operator_audit WHERE command = 'replay' ORDER BY at_ms`,

@@ -25,7 +25,6 @@ import {
 } from '../replay/replay-options.js';
 import type { ReplayFilter, ReplaySource, WarehouseReader } from '../replay/replay-source.js';
 import { type ReplaySummary, runReplay } from '../replay/run-replay.js';
-import { unroutedSource } from '../replay/unrouted-source.js';
 
 const DEFAULT_PAGE_SIZE = 1_000;
 
@@ -42,14 +41,18 @@ Republished events keep their message id, sequence number and receive time, so t
 change (the events rows point at the new Kafka offsets). A real run asks for confirmation on a terminal;
 in a script pass --yes. Exit 3 when a run left rows out or was stopped (SIGINT): the checkpoint resumes. A dry run exits 0.`;
 
-function sourceFor(
+async function sourceFor(
   from: ReplayFrom,
   reader: WarehouseReader,
   database: string,
   filter: ReplayFilter,
-): ReplaySource {
+): Promise<ReplaySource> {
   if (from === 'dead-letters') return deadLetterSource(reader, database, filter);
-  if (from === 'unrouted') return unroutedSource(reader, database, filter);
+  if (from === 'unrouted') {
+    // Loaded only here: the ingest's routing pulls in its HTTP stack, which no other command needs at start-up.
+    const { unroutedSource } = await import('../replay/unrouted-source.js');
+    return unroutedSource(reader, database, filter);
+  }
   return eventSource(reader, database, filter);
 }
 
@@ -118,7 +121,7 @@ async function replay(context: CliContext, options: ReplayOptions): Promise<Exit
   let summary: ReplaySummary | undefined;
   try {
     const warehouse = await context.warehouse();
-    const source = sourceFor(options.from, warehouse, warehouse.database, filter);
+    const source = await sourceFor(options.from, warehouse, warehouse.database, filter);
     let publisher: EnvelopePublisher | undefined;
     if (!dryRun) {
       if (options.yes !== true) {

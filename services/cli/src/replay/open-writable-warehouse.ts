@@ -22,10 +22,10 @@ export async function openWritableWarehouse(
   try {
     warehouse = await openReplayWarehouse(settings.warehouse);
   } catch (error) {
-    throw new CliError(
-      `cannot open the warehouse: ${error instanceof Error ? error.message : String(error)}`,
-      EXIT.unavailable,
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    // chDB's data dir held by a running sink is not an outage: the operator must stop the sink first.
+    const locked = settings.warehouse.kind === 'chdb' && /in use by a running sink/.test(message);
+    throw new CliError(`cannot open the warehouse: ${message}`, locked ? EXIT.failed : EXIT.unavailable);
   }
   context.onClose(() => warehouse.close());
   return { warehouse, database: settings.database };
