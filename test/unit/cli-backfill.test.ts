@@ -264,7 +264,8 @@ describe('reconcile', () => {
   });
 });
 
-describe('the command line', () => {
+// Each case starts the CLI under tsx: seconds on a loaded 2-core machine.
+describe('the command line', { timeout: 30_000 }, () => {
   const env = {
     OKENDO_USER_ID: userId,
     OKENDO_API_KEY: apiKey,

@@ -90,7 +90,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
       if (!page.ok) return summary(false, page.error);
       // Read the next page while this one is published (Okendo's rate limit, not Kafka, sets the pace).
       ahead = pages.next();
-      ahead.catch(() => {});
+      // Awaited on the next turn; this only keeps a publish failure from leaving it an unhandled rejection.
+      ahead.catch(() => undefined);
       const envelopes = page.value.items
         .map((item) => snapshotEnvelope(options.resourceType, item, options.source, now()))
         .filter((envelope) => envelope !== undefined);

@@ -96,7 +96,14 @@ async function execute(
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    await context.audit({ command, target: options.source, outcome: 'failed', detail: reason.slice(0, 300) });
+    // Kafka not answering leaves a checkpoint to resume from, like an Okendo outage.
+    const resumable = error instanceof CliError && error.exitCode === EXIT.unavailable;
+    await context.audit({
+      command,
+      target: options.source,
+      outcome: resumable ? 'incomplete' : 'failed',
+      detail: reason.slice(0, 300),
+    });
     throw error;
   }
   const perPass = summary.passes.map((p) => `${p.pass} ${p.published}`).join(', ');
