@@ -121,6 +121,8 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
           .catch(() => undefined);
         const published = progress?.passes.reduce((sum, p) => sum + p.published, 0) ?? 0;
         if (published >= 1_000) break;
+        if (killed.exitCode !== null)
+          throw new Error(`the backfill ended before the kill: ${(await killedRun).stderr}`);
         await sleep(100);
       }
       killed.kill('SIGKILL');
