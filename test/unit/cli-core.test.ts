@@ -77,7 +77,8 @@ describe('CLI output', () => {
   });
 });
 
-describe('okendo-pipeline as a process', () => {
+// Each run starts node with tsx: seconds on a loaded machine, so these wait longer than vitest's 5 s default.
+describe('okendo-pipeline as a process', { timeout: 60_000 }, () => {
   it('prints help with the exit codes and exits 0', async () => {
     const run = await runOperatorCli(['--help'], {});
     expect(run.code).toBe(0);
