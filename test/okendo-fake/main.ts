@@ -6,6 +6,7 @@
 import { ConfigError, EnvReader } from '@okendo/common';
 import { type PlannedDelivery, planDeliveries } from '../traffic/planned-deliveries.js';
 import { COMPRESSED_RETRY_SCHEDULE_MS } from '../traffic/traffic-generator.js';
+import { FakeCatalog, sampleReviews } from './catalog.js';
 import { FakeOkendo } from './fake-okendo.js';
 
 function readConfig(env: NodeJS.ProcessEnv) {
@@ -56,6 +57,10 @@ try {
   process.exit(2);
 }
 
+// The catalog for `backfill` and `reconcile`: 1,000 sample reviews created over the last 30 days.
+const catalog = new FakeCatalog();
+const firstDay = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+catalog.addReviews(sampleReviews({ count: 1_000, prefix: 'fake', firstDay, days: 30 }));
 const fake = await FakeOkendo.start({
   host: config.host,
   port: config.port,
@@ -65,6 +70,7 @@ const fake = await FakeOkendo.start({
   retryScheduleMs: [0, ...COMPRESSED_RETRY_SCHEDULE_MS],
   rotationGraceMs: config.rotationGraceMs,
   log: (line) => process.stderr.write(`${line}\n`),
+  routes: [catalog.route],
 });
 console.log(`OKENDO_API_URL=${fake.url}`);
 console.error(
