@@ -1,3 +1,4 @@
+export { writeFileAtomically } from './atomic-file.js';
 export { ConfigError, EnvReader } from './env-reader.js';
 export {
   type CreateKafkaOptions,

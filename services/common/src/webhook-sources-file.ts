@@ -5,9 +5,8 @@
  * The ingest reads it (and re-reads it on change); the operator CLI writes it. Problems name a source and a
  * position, never a value: the file holds secrets.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from './atomic-file.js';
 
 export interface SourceSecretEntry {
   secret: string;
@@ -182,27 +181,5 @@ export async function writeWebhookSourcesFile(path: string, sources: WebhookSour
   const text = formatWebhookSourcesFile(sources);
   const check = parseWebhookSourcesFile(text);
   if (!check.ok) throw new Error(`refusing to write ${path}: ${check.problems.join('; ')}`);
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    try {
-      await handle.chmod(0o600); // open's mode is masked by the umask; make sure, never wider
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const directory = await open(dir, 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
+  await writeFileAtomically(path, text, 0o600);
 }

@@ -4,8 +4,9 @@
  * acknowledged. A run killed between the ack and the write publishes that page again on resume: the same
  * message ids, so the warehouse is unchanged.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readCheckpointJson, writeCheckpointJson } from '../checkpoint-file.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export interface PassProgress {
@@ -34,19 +35,14 @@ export async function readCheckpoint(
   path: string,
   expected: { kind: BackfillCheckpoint['kind']; source: string; passes: readonly string[] },
 ): Promise<BackfillCheckpoint | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError(`cannot read the checkpoint ${path}: ${(error as Error).message}`, EXIT.usage);
-  }
-  let parsed: BackfillCheckpoint;
-  try {
-    parsed = JSON.parse(text) as BackfillCheckpoint;
-  } catch {
-    throw new CliError(`the checkpoint ${path} is not JSON; remove it to start afresh`, EXIT.usage);
-  }
+  const json = await readCheckpointJson(path);
+  if (json === undefined) return undefined;
+  if (typeof json !== 'object' || json === null)
+    throw new CliError(
+      `the checkpoint ${path} is not a backfill checkpoint: remove it to start over`,
+      EXIT.usage,
+    );
+  const parsed = json as BackfillCheckpoint;
   const passes = Array.isArray(parsed.passes) ? parsed.passes.map((p) => p.pass).join(',') : '';
   if (
     parsed.kind !== expected.kind ||
@@ -61,17 +57,7 @@ export async function readCheckpoint(
   return parsed;
 }
 
-export async function writeCheckpoint(path: string, checkpoint: BackfillCheckpoint): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(checkpoint, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-}
+export const writeCheckpoint = (path: string, checkpoint: BackfillCheckpoint): Promise<void> =>
+  writeCheckpointJson(path, checkpoint);
 
 export const removeCheckpoint = (path: string): Promise<void> => rm(path, { force: true });

@@ -5,9 +5,7 @@
  * it knows was acknowledged: at most the one page in flight is published again, which the sink absorbs (same
  * message ids).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readCheckpointJson, writeCheckpointJson } from '../checkpoint-file.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { Cursor, ReplayFilter, ReplaySource } from './replay-source.js';
 
@@ -44,19 +42,9 @@ export async function readCheckpoint(
   path: string,
   source: ReplaySource,
 ): Promise<ReplayCheckpoint | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError(`cannot read the checkpoint ${path}: ${(error as Error).message}`, EXIT.usage);
-  }
-  let parsed: Partial<ReplayCheckpoint>;
-  try {
-    parsed = JSON.parse(text) as Partial<ReplayCheckpoint>;
-  } catch {
-    throw new CliError(`the checkpoint ${path} is not JSON: remove it to start over`, EXIT.usage);
-  }
+  const json = await readCheckpointJson(path);
+  if (json === undefined) return undefined;
+  const parsed = json as Partial<ReplayCheckpoint>;
   const valid =
     parsed.version === 1 &&
     typeof parsed.from === 'string' &&
@@ -75,21 +63,5 @@ export async function readCheckpoint(
   return parsed as ReplayCheckpoint;
 }
 
-export async function writeCheckpoint(path: string, checkpoint: ReplayCheckpoint): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'w', 0o600);
-  try {
-    await file.writeFile(`${JSON.stringify(checkpoint, null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
+export const writeCheckpoint = (path: string, checkpoint: ReplayCheckpoint): Promise<void> =>
+  writeCheckpointJson(path, checkpoint);
