@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { classifyInsertError, describeInsertError } from './batch/insert-errors.js';
-import { BodyTooLarge, readBody, type SqlEndpointConfig, tokenMatches } from './sql-endpoint.js';
+import { type Refusal, readJsonRequest, refuse, type SqlEndpointConfig } from './sql-endpoint.js';
 import type { Warehouse } from './warehouse/warehouse.js';
 
 export const AUDIT_OUTCOMES = ['ok', 'failed', 'incomplete', 'dry_run'] as const;
@@ -21,11 +21,7 @@ export interface AuditRowInput {
   detail: string;
 }
 
-export interface AuditAnswer {
-  status: number;
-  body: { status: 'recorded' } | { error: { code: string; message: string } };
-  headers?: Record<string, string>;
-}
+export type AuditAnswer = { status: 201; body: { status: 'recorded' }; headers?: undefined } | Refusal;
 
 // 2000-01-01 to 2100-01-01: a clock that far off is a bug, and DateTime cannot hold much beyond either.
 const EARLIEST_MS = 946_684_800_000;
@@ -80,17 +76,6 @@ export function auditTableRow(row: AuditRowInput): Record<string, unknown> {
   };
 }
 
-const refuse = (
-  status: number,
-  code: string,
-  message: string,
-  headers?: Record<string, string>,
-): AuditAnswer => ({
-  status,
-  body: { error: { code, message } },
-  ...(headers === undefined ? {} : { headers }),
-});
-
 /** Answers one POST /audit; `onInsertError` hears the insert error's description (name, code, table). */
 export async function answerAudit(
   request: IncomingMessage,
@@ -99,26 +84,9 @@ export async function answerAudit(
   config: Pick<SqlEndpointConfig, 'token'>,
   onInsertError: (description: string) => void,
 ): Promise<AuditAnswer> {
-  if (config.token !== undefined && !tokenMatches(request.headers.authorization, config.token)) {
-    request.resume();
-    return refuse(401, 'unauthorized', 'send Authorization: Bearer <SINK_SQL_TOKEN>', {
-      'www-authenticate': 'Bearer',
-    });
-  }
-  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') {
-    request.resume();
-    return refuse(415, 'unsupported_media_type', 'send Content-Type: application/json with one audit row');
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(request)) as unknown;
-  } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return refuse(413, 'body_too_large', 'the request is larger than 1 MiB');
-    return refuse(400, 'invalid_json', 'the body must be JSON: one audit row');
-  }
-  const parsed = parseAuditRow(body);
+  const read = await readJsonRequest(request, config.token, 'one audit row');
+  if (!read.ok) return read.refusal;
+  const parsed = parseAuditRow(read.body);
   if (!parsed.ok) return refuse(400, 'invalid_audit_row', `invalid audit row: ${parsed.problems.join('; ')}`);
   const table = `${database}.operator_audit`;
   const row = auditTableRow(parsed.row);

@@ -21,11 +21,14 @@ export interface SqlEndpointConfig {
   limits: ReadOnlyLimits;
 }
 
-export interface SqlAnswer {
+/** An error answer of the sink's POST endpoints: `{error: {code, message}}`. */
+export interface Refusal {
   status: number;
-  body: { rows: unknown[] } | { error: { code: string; message: string } };
+  body: { error: { code: string; message: string } };
   headers?: Record<string, string>;
 }
+
+export type SqlAnswer = { status: 200; body: { rows: unknown[] }; headers?: undefined } | Refusal;
 
 const MAX_REQUEST_BYTES = 1_048_576;
 
@@ -65,26 +68,26 @@ export function readSqlEndpointConfig(read: EnvReader, host: string): SqlEndpoin
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-/** Constant time whatever the lengths: both sides are hashed to 32 bytes first (POST /audit uses it too). */
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
 export function tokenMatches(header: string | undefined, token: string): boolean {
   const presented = /^Bearer (.+)$/i.exec(header?.trim() ?? '')?.[1]?.trim() ?? '';
   return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
 }
 
-const refuse = (
+export const refuse = (
   status: number,
   code: string,
   message: string,
   headers?: Record<string, string>,
-): SqlAnswer => ({
+): Refusal => ({
   status,
   body: { error: { code, message } },
   ...(headers === undefined ? {} : { headers }),
 });
 
-export class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {}
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -102,6 +105,41 @@ const STATUS_OF: Record<ReadOnlyQueryError['code'], number> = {
   query_failed: 400,
 };
 
+/**
+ * What POST /sql and POST /audit check first: the bearer token when one is set, a JSON media type (no
+ * cross-site simple POST), and a JSON body within 1 MiB. `expected` says in the refusal what to send.
+ */
+export async function readJsonRequest(
+  request: IncomingMessage,
+  token: string | undefined,
+  expected: string,
+): Promise<{ ok: true; body: unknown } | { ok: false; refusal: Refusal }> {
+  if (token !== undefined && !tokenMatches(request.headers.authorization, token)) {
+    request.resume();
+    return {
+      ok: false,
+      refusal: refuse(401, 'unauthorized', 'send Authorization: Bearer <SINK_SQL_TOKEN>', {
+        'www-authenticate': 'Bearer',
+      }),
+    };
+  }
+  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    request.resume();
+    return {
+      ok: false,
+      refusal: refuse(415, 'unsupported_media_type', `send Content-Type: application/json with ${expected}`),
+    };
+  }
+  try {
+    return { ok: true, body: JSON.parse(await readBody(request)) as unknown };
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return { ok: false, refusal: refuse(413, 'body_too_large', 'the request is larger than 1 MiB') };
+    return { ok: false, refusal: refuse(400, 'invalid_json', `the body must be JSON: ${expected}`) };
+  }
+}
+
 /** Answers one POST /sql; `onQueryError` hears the error code only (for the log). */
 export async function answerSql(
   request: IncomingMessage,
@@ -109,25 +147,9 @@ export async function answerSql(
   config: SqlEndpointConfig,
   onQueryError: (code: string, engineCode: number | undefined) => void,
 ): Promise<SqlAnswer> {
-  if (config.token !== undefined && !tokenMatches(request.headers.authorization, config.token)) {
-    request.resume();
-    return refuse(401, 'unauthorized', 'send Authorization: Bearer <SINK_SQL_TOKEN>', {
-      'www-authenticate': 'Bearer',
-    });
-  }
-  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') {
-    request.resume();
-    return refuse(415, 'unsupported_media_type', 'send Content-Type: application/json with {"query": "..."}');
-  }
-  let query: unknown;
-  try {
-    query = (JSON.parse(await readBody(request)) as { query?: unknown } | null)?.query;
-  } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return refuse(413, 'body_too_large', 'the request is larger than 1 MiB');
-    return refuse(400, 'invalid_json', 'the body must be JSON: {"query": "..."}');
-  }
+  const read = await readJsonRequest(request, config.token, '{"query": "..."}');
+  if (!read.ok) return read.refusal;
+  const query = (read.body as { query?: unknown } | null)?.query;
   if (typeof query !== 'string') {
     return refuse(400, 'missing_query', 'the body must be {"query": "<one SELECT statement>"}');
   }
