@@ -7,5 +7,8 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const workspaceSources = [
   { find: /^@okendo\/infra\/(local|kafka|clickhouse)$/, replacement: `${repoRoot}infra/$1/index.ts` },
   { find: /^@okendo\/schemas$/, replacement: `${repoRoot}schemas/src/index.ts` },
-  { find: /^@okendo\/(common|ingest|sink|okendo-api|cli)$/, replacement: `${repoRoot}services/$1/src/index.ts` },
+  {
+    find: /^@okendo\/(common|ingest|sink|okendo-api|cli)$/,
+    replacement: `${repoRoot}services/$1/src/index.ts`,
+  },
 ];
