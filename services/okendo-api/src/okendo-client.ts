@@ -120,24 +120,15 @@ export class OkendoClient {
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.orderBy !== undefined) query.set('orderBy', options.orderBy);
     if (options.lastEvaluated !== undefined) query.set('lastEvaluated', options.lastEvaluated);
-    let next: URL | undefined = this.#url(`webhook_subscriptions${query.size > 0 ? `?${query}` : ''}`);
-    const seen = new Set<string>();
-    while (next !== undefined) {
-      seen.add(next.href);
-      const answer = await this.#request('GET', next);
-      if (!answer.ok) return yield answer;
-      const page = parseSubscriptionPage(answer.value);
-      if (typeof page === 'string') return yield fail(invalidResponse(describe('GET', next), page));
-      const following = this.#nextPageUrl(page.nextUrl);
-      if (typeof following === 'string') return yield fail(invalidResponse(describe('GET', next), following));
-      if (following !== undefined && seen.has(following.href))
-        return yield fail(invalidResponse(describe('GET', next), 'nextUrl repeats a page already read'));
-      const cursor = following?.searchParams.get('lastEvaluated') ?? undefined;
-      yield ok({
-        webhookSubscriptions: page.webhookSubscriptions,
-        ...(cursor ? { lastEvaluated: cursor } : {}),
-      });
-      next = following;
+    const first = this.#url(`webhook_subscriptions${query.size > 0 ? `?${query}` : ''}`);
+    const pages = this.#pages(first, (body) => {
+      const page = parseSubscriptionPage(body);
+      return typeof page === 'string' ? page : { items: page.webhookSubscriptions, nextUrl: page.nextUrl };
+    });
+    for await (const page of pages) {
+      if (!page.ok) return yield page;
+      const { items, lastEvaluated } = page.value;
+      yield ok({ webhookSubscriptions: items, ...(lastEvaluated ? { lastEvaluated } : {}) });
     }
   }
 
@@ -246,26 +237,38 @@ export class OkendoClient {
       : ok(subscription);
   }
 
-  /** Follows `nextUrl` from `first`; each page's items and the cursor of the page after it. */
-  async *#catalogPages(
+  /** The pages of an Okendo catalog list (reviews, survey responses), whose every nextUrl must carry a cursor. */
+  #catalogPages(
     first: URL,
     listField: string,
     idField: string,
   ): AsyncGenerator<Result<{ items: Record<string, unknown>[]; lastEvaluated?: string }>> {
+    return this.#pages(first, (body) => parseCatalogPage(body, listField, idField), { cursorRequired: true });
+  }
+
+  /**
+   * Follows `nextUrl` from `first` (same origin only, never a page twice); each page's items and the cursor of
+   * the page after it. An error ends the iteration as its last item.
+   */
+  async *#pages<T>(
+    first: URL,
+    parse: (body: unknown) => { items: T[]; nextUrl?: string | undefined } | string,
+    options: { cursorRequired?: boolean } = {},
+  ): AsyncGenerator<Result<{ items: T[]; lastEvaluated?: string }>> {
     let next: URL | undefined = first;
     const seen = new Set<string>();
     while (next !== undefined) {
       seen.add(next.href);
       const answer = await this.#request('GET', next);
       if (!answer.ok) return yield answer;
-      const page = parseCatalogPage(answer.value, listField, idField);
+      const page = parse(answer.value);
       if (typeof page === 'string') return yield fail(invalidResponse(describe('GET', next), page));
       const following = this.#nextPageUrl(page.nextUrl);
       if (typeof following === 'string') return yield fail(invalidResponse(describe('GET', next), following));
       if (following !== undefined && seen.has(following.href))
         return yield fail(invalidResponse(describe('GET', next), 'nextUrl repeats a page already read'));
       const cursor = following?.searchParams.get('lastEvaluated') ?? undefined;
-      if (following !== undefined && !cursor)
+      if (options.cursorRequired && following !== undefined && !cursor)
         return yield fail(invalidResponse(describe('GET', next), 'nextUrl has no lastEvaluated cursor'));
       yield ok({ items: page.items, ...(cursor ? { lastEvaluated: cursor } : {}) });
       next = following;
