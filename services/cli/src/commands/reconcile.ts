@@ -4,6 +4,7 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import type { ReviewStatus } from '@okendo/okendo-api';
+import { stringLiteral } from '@okendo/sink';
 import { parseDay, parsePageSize, parseRate, parseStatuses } from '../backfill/options.js';
 import { openBackfillPublisher, publishOrUnavailable } from '../backfill/publisher.js';
 import { groupKey, reconcileReviews } from '../backfill/reconcile-reviews.js';
@@ -24,19 +25,22 @@ interface ReconcileOptions {
 }
 
 /** A ClickHouse string literal (both engines read backslash escapes). */
-const sqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 async function warehouseCounts(context: CliContext, options: ReconcileOptions): Promise<Map<string, number>> {
   const access = await context.warehouse();
   const range = [
-    options.since ? `AND date_created >= toDateTime(${sqlString(`${options.since} 00:00:00`)}, 'UTC')` : '',
-    options.until ? `AND date_created < toDateTime(${sqlString(`${options.until} 00:00:00`)}, 'UTC')` : '',
+    options.since
+      ? `AND date_created >= toDateTime(${stringLiteral(`${options.since} 00:00:00`)}, 'UTC')`
+      : '',
+    options.until
+      ? `AND date_created < toDateTime(${stringLiteral(`${options.until} 00:00:00`)}, 'UTC')`
+      : '',
   ].join(' ');
   const rows = await access.query<{ day: string; status: string; reviews: string | number }>(
     `SELECT toString(toDate(assumeNotNull(date_created))) AS day, ifNull(status, '') AS status, count() AS reviews
      FROM ${access.database}.reviews_current
-     WHERE source = ${sqlString(options.source)} AND date_created IS NOT NULL ${range}
-       AND ifNull(status, '') IN (${options.status.map(sqlString).join(', ')})
+     WHERE source = ${stringLiteral(options.source)} AND date_created IS NOT NULL ${range}
+       AND ifNull(status, '') IN (${options.status.map(stringLiteral).join(', ')})
      GROUP BY day, status`,
   );
   const counts = new Map<string, number>();

@@ -4,13 +4,8 @@
  * unrouted delivery. Read through WarehouseAccess, so it works on a server and in embedded mode alike.
  */
 import { isResourceType, type ResourceType } from '@okendo/schemas';
-import { TABLE_LAYOUTS } from '@okendo/sink';
+import { stringLiteral, TABLE_LAYOUTS } from '@okendo/sink';
 import type { WarehouseAccess } from '../warehouse-access.js';
-
-/** A ClickHouse string literal (backslash and quote escaped). */
-export function sqlString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 const num = (value: unknown): number => Number(value);
 const isoOfSeconds = (value: unknown): string => new Date(num(value) * 1_000).toISOString();
@@ -38,7 +33,7 @@ export async function findEventRow(
     `SELECT resource_type, event_topic, entity_id, toString(sequence_number) AS sequence_number, source,
        kafka_topic, kafka_partition, toString(kafka_offset) AS kafka_offset, toString(received_at_ms) AS received_at_ms,
        toUnixTimestamp(inserted_at) AS inserted_at_s
-     FROM ${access.database}.events WHERE message_id = ${sqlString(messageId)} LIMIT 1`,
+     FROM ${access.database}.events WHERE message_id = ${stringLiteral(messageId)} LIMIT 1`,
   );
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -76,7 +71,7 @@ export async function findStateRow(
   const rows = await access.query(
     `SELECT message_id, toString(sequence_number) AS sequence_number, is_deleted,
        toUnixTimestamp(inserted_at) AS inserted_at_s
-     FROM ${access.database}.${layout.table} FINAL WHERE ${layout.idColumn} = ${sqlString(entityId)} LIMIT 1`,
+     FROM ${access.database}.${layout.table} FINAL WHERE ${layout.idColumn} = ${stringLiteral(entityId)} LIMIT 1`,
   );
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -99,7 +94,7 @@ export async function inCurrentView(
   const layout = TABLE_LAYOUTS[resourceType];
   const rows = await access.query(
     `SELECT count() AS n FROM ${access.database}.${layout.table}_current
-     WHERE ${layout.idColumn} = ${sqlString(entityId)} AND message_id = ${sqlString(messageId)}`,
+     WHERE ${layout.idColumn} = ${stringLiteral(entityId)} AND message_id = ${stringLiteral(messageId)}`,
   );
   return num(rows[0]?.['n']) > 0;
 }
@@ -119,7 +114,7 @@ export async function findVersionRow(
   const layout = TABLE_LAYOUTS[resourceType];
   const rows = await access.query(
     `SELECT toString(sequence_number) AS sequence_number, toUnixTimestamp(inserted_at) AS inserted_at_s
-     FROM ${access.database}.${layout.versionTable} WHERE message_id = ${sqlString(messageId)} LIMIT 1`,
+     FROM ${access.database}.${layout.versionTable} WHERE message_id = ${stringLiteral(messageId)} LIMIT 1`,
   );
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -145,7 +140,7 @@ export async function findDeadLetters(access: WarehouseAccess, messageId: string
   const rows = await access.query(
     `SELECT resource_type, entity_id, substring(error, 1, 300) AS error, toUnixTimestamp(failed_at) AS failed_at_s,
        origin_topic, origin_partition, toString(origin_offset) AS origin_offset
-     FROM ${access.database}.dead_letters FINAL WHERE message_id = ${sqlString(messageId)}
+     FROM ${access.database}.dead_letters FINAL WHERE message_id = ${stringLiteral(messageId)}
      ORDER BY origin_topic, origin_partition, origin_offset LIMIT 20`,
   );
   return rows.map((row) => ({
@@ -175,7 +170,7 @@ export async function findUnrouted(
   const rows = await access.query(
     `SELECT source, reason_code, toUnixTimestamp(received_at) AS received_at_s, kafka_partition,
        toString(kafka_offset) AS kafka_offset, toUnixTimestamp(inserted_at) AS inserted_at_s
-     FROM ${access.database}.unrouted_deliveries FINAL WHERE message_id = ${sqlString(messageId)} LIMIT 1`,
+     FROM ${access.database}.unrouted_deliveries FINAL WHERE message_id = ${stringLiteral(messageId)} LIMIT 1`,
   );
   const row = rows[0];
   if (row === undefined) return undefined;
