@@ -7,8 +7,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEFAULT_WEBHOOK_SOURCES_FILE,
+  readWebhookSourcesFile,
+  secretLabel,
+  writeWebhookSourcesFile,
+} from '@okendo/common';
 import { localAsset } from './commands.js';
 import { type LocalKafka, startKafka, stopKafka } from './kafka.js';
 import { isAlive, waitUntil } from './processes.js';
@@ -18,14 +24,41 @@ const repoRoot = join(localAsset(), '..', '..');
 const localDir = join(repoRoot, '.local');
 
 async function devSecret(): Promise<string> {
-  const fromEnv = process.env['OKENDO_WEBHOOK_SECRETS']?.trim();
-  if (fromEnv) return fromEnv;
   const file = join(localDir, 'dev-webhook-secret');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   await mkdir(localDir, { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * How the ingest gets its secrets: OKENDO_WEBHOOK_SECRETS when set; otherwise the secrets file that
+ * `okendo-pipeline subscriptions create` writes (OKENDO_WEBHOOK_SOURCES_FILE, else .local/webhook-sources.json),
+ * with the dev secret added under the default source (label `dev`). The ingest re-reads that file on change,
+ * so a subscription created while this runs is accepted without a restart.
+ */
+async function ingestSecrets(): Promise<{ env: NodeJS.ProcessEnv; secret: string; where: string }> {
+  const fromEnv = process.env['OKENDO_WEBHOOK_SECRETS']?.trim();
+  if (fromEnv)
+    return { env: { OKENDO_WEBHOOK_SECRETS: fromEnv }, secret: fromEnv, where: 'OKENDO_WEBHOOK_SECRETS' };
+  const secret = await devSecret();
+  const path = resolve(
+    repoRoot,
+    process.env['OKENDO_WEBHOOK_SOURCES_FILE']?.trim() || DEFAULT_WEBHOOK_SOURCES_FILE,
+  );
+  const sources = await readWebhookSourcesFile(path);
+  const defaults = sources['default'] ?? [];
+  if (!defaults.some((entry) => entry.secret === secret)) {
+    const label = defaults.some((entry, i) => secretLabel(entry, i) === 'dev') ? `dev@${Date.now()}` : 'dev';
+    sources['default'] = [...defaults, { secret, label }];
+    await writeWebhookSourcesFile(path, sources);
+  }
+  return {
+    env: { OKENDO_WEBHOOK_SOURCES_FILE: path },
+    secret,
+    where: `.local/dev-webhook-secret; the ingest reads ${path}`,
+  };
 }
 
 async function kafkaBrokers(): Promise<{ brokers: string; owned?: LocalKafka }> {
@@ -86,7 +119,7 @@ process.on('SIGTERM', () => void stopAll(0));
 try {
   const { brokers, owned } = await kafkaBrokers();
   ownedKafka = owned;
-  const secret = await devSecret();
+  const secrets = await ingestSecrets();
   const ingestPort = process.env['INGEST_PORT'] ?? '8080';
   const sinkPort = process.env['SINK_PORT'] ?? '9100';
   const database = process.env['CLICKHOUSE_DATABASE'] ?? 'okendo';
@@ -97,7 +130,7 @@ try {
   children.push(
     startService('ingest', 'services/ingest/src/server.ts', {
       ...common,
-      OKENDO_WEBHOOK_SECRETS: secret,
+      ...secrets.env,
       INGEST_PORT: ingestPort,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     }),
@@ -111,11 +144,12 @@ try {
     console.log(`
 okendo-pipeline is running
   webhook URL  http://127.0.0.1:${ingestPort}/webhooks/okendo
-  secret       ${secret}   (sign deliveries with it; it lives in .local/dev-webhook-secret)
+  secret       ${secrets.secret}   (sign deliveries with it; from ${secrets.where})
   Kafka        ${brokers}${owned ? ' (started here)' : ''}
   warehouse    ${warehouse}, database ${database}
   query        npm run sql -- "SELECT count() FROM ${database}.reviews_current"
   metrics      http://127.0.0.1:${ingestPort}/metrics  http://127.0.0.1:${sinkPort}/metrics
+  operate      npx okendo-pipeline send-test review   (and --help: subscriptions, trace, replay, lag, ...)
 Ctrl-C stops everything started here.
 `);
 } catch (error) {

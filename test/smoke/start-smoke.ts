@@ -1,6 +1,7 @@
 /**
  * The README's promise, checked in CI: on a fresh clone, `npm start` brings the pipeline up, a signed fixture
- * POSTed to the printed URL is queryable through `npm run sql` within seconds, and Ctrl-C stops everything.
+ * POSTed to the printed URL is queryable through `npm run sql` within seconds, `npx okendo-pipeline send-test`
+ * works on the same defaults, and Ctrl-C stops everything.
  * A healthy run prints no error line: no pino line at level error or above, no kafkajs-format ERROR line.
  *   npx tsx test/smoke/start-smoke.ts
  */
@@ -26,7 +27,13 @@ const env: NodeJS.ProcessEnv = {
   SINK_PORT: String(await freePort()),
   CHDB_DATA_DIR: join(dataDir, 'chdb'),
 };
-for (const key of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'OKENDO_WEBHOOK_SECRETS']) delete env[key];
+for (const key of [
+  'KAFKA_BROKERS',
+  'CLICKHOUSE_URL',
+  'OKENDO_WEBHOOK_SECRETS',
+  'OKENDO_WEBHOOK_SOURCES_FILE',
+])
+  delete env[key];
 
 const started = Date.now();
 // Its own process group, so the smoke check can Ctrl-C the whole tree as a terminal would.
@@ -93,6 +100,13 @@ try {
   console.log(
     `signed fixture queryable through npm run sql ${((Date.now() - posted) / 1_000).toFixed(1)} s after the POST`,
   );
+  // The operator CLI on the same defaults: a signed sample through every hop, secret from the file npm start wrote.
+  const sendTest = await run('npx', ['okendo-pipeline', '--json', 'send-test', 'review'], { env }).catch(
+    (error: { code?: number; stderr?: string }) => {
+      throw new Error(`okendo-pipeline send-test exited ${error.code}: ${error.stderr?.trim()}`);
+    },
+  );
+  console.log(`okendo-pipeline send-test review: ${sendTest.stdout.replace(/\s+/g, ' ').slice(0, 400)}`);
   if (errorLines.length > 0)
     throw new Error(`a healthy start printed ${errorLines.length} error line(s):\n${errorLines.join('\n')}`);
 } catch (error) {
@@ -129,4 +143,6 @@ if (failure !== undefined) {
   console.error(`start smoke check FAILED: ${failure}`);
   process.exit(1);
 }
-console.log('start smoke check passed: npm start with no error line, signed POST, npm run sql, Ctrl-C');
+console.log(
+  'start smoke check passed: npm start with no error line, signed POST, npm run sql, okendo-pipeline send-test, Ctrl-C',
+);

@@ -18,6 +18,7 @@ export { isEntryPoint, type RunningService, runService, type ServiceDefinition }
 export { createServiceLogger } from './service-logger.js';
 export { readTopicDurability, type TopicDurabilityConfig } from './topic-durability.js';
 export {
+  DEFAULT_WEBHOOK_SOURCES_FILE,
   formatWebhookSourcesFile,
   type ParsedWebhookSourcesFile,
   parseWebhookSourcesFile,

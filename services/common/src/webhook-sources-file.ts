@@ -8,6 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from './atomic-file.js';
 
+/**
+ * Where the operator CLI writes the file when OKENDO_WEBHOOK_SOURCES_FILE is not set (relative to the repo
+ * root), and what `npm start` points its ingest at.
+ */
+export const DEFAULT_WEBHOOK_SOURCES_FILE = '.local/webhook-sources.json';
+
 export interface SourceSecretEntry {
   secret: string;
   label?: string;

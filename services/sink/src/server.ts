@@ -30,11 +30,23 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
   }
   const metrics = createSinkMetrics();
   const kafka = createKafka(config.kafka, { clientId: config.kafkaClientId, logger });
+  // The lag probe joins a throwaway group every few seconds while the sink consumes: its join and stop
+  // lines are routine, so they go at debug; its warnings and errors stay.
+  const probeKafka = createKafka(config.kafka, {
+    clientId: `${config.kafkaClientId}-lag-probe`,
+    logger: {
+      error: (fields, message) => logger.error(fields, message),
+      warn: (fields, message) => logger.warn(fields, message),
+      info: (fields, message) => logger.debug(fields, message),
+      debug: (fields, message) => logger.debug(fields, message),
+    },
+  });
   // The sink may start before the ingest: subscribing needs the topics to exist.
   if (config.ensureTopics)
     await ensureTopicsWith(kafka, { prefix: config.topicPrefix, ...config.topicDurability, logger });
   const consumer = new SinkConsumer({
     kafka,
+    probeKafka,
     groupId: config.groupId,
     topicPrefix: config.topicPrefix,
     warehouse,

@@ -4,10 +4,14 @@
  * secrets file (OKENDO_WEBHOOK_SOURCES_FILE, or .local/webhook-sources.json where `subscriptions create`
  * writes without it). Messages name the source and where it looked, never a secret.
  */
-import { readWebhookSourcesFile, secretIsValidAt, secretLabel, signingSecretProblem } from '@okendo/common';
+import {
+  DEFAULT_WEBHOOK_SOURCES_FILE,
+  readWebhookSourcesFile,
+  secretIsValidAt,
+  secretLabel,
+  signingSecretProblem,
+} from '@okendo/common';
 import { CliError, EXIT } from '../exit-codes.js';
-
-export const DEFAULT_SECRETS_FILE = '.local/webhook-sources.json';
 
 export interface SigningSecret {
   secret: string;
@@ -31,7 +35,7 @@ export async function resolveSigningSecret(
       throw new CliError(`OKENDO_WEBHOOK_SECRETS: secret #1 ${problem}`, EXIT.usage);
     return { secret: first, label: 'OKENDO_WEBHOOK_SECRETS #1' };
   }
-  const path = env['OKENDO_WEBHOOK_SOURCES_FILE'] ?? DEFAULT_SECRETS_FILE;
+  const path = env['OKENDO_WEBHOOK_SOURCES_FILE']?.trim() || DEFAULT_WEBHOOK_SOURCES_FILE;
   let sources: Awaited<ReturnType<typeof readWebhookSourcesFile>>;
   try {
     sources = await readWebhookSourcesFile(path);

@@ -7,6 +7,7 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
+  DEFAULT_WEBHOOK_SOURCES_FILE,
   readWebhookSourcesFile,
   SECRET_LABEL,
   type SourceSecretEntry,
@@ -14,8 +15,6 @@ import {
   writeWebhookSourcesFile,
 } from '@okendo/common';
 import { CliError, EXIT } from '../exit-codes.js';
-
-export const DEFAULT_SECRETS_FILE = '.local/webhook-sources.json';
 
 export interface SecretsFileLocation {
   path: string;
@@ -28,7 +27,7 @@ export function secretsFileLocation(flag: string | undefined, env: NodeJS.Proces
   if (flag !== undefined && flag.trim() !== '') return { path: resolve(flag), from: '--secrets-file' };
   const fromEnv = env['OKENDO_WEBHOOK_SOURCES_FILE']?.trim();
   if (fromEnv) return { path: resolve(fromEnv), from: 'OKENDO_WEBHOOK_SOURCES_FILE' };
-  return { path: resolve(DEFAULT_SECRETS_FILE), from: 'default' };
+  return { path: resolve(DEFAULT_WEBHOOK_SOURCES_FILE), from: 'default' };
 }
 
 export function describeLocation(location: SecretsFileLocation): string {

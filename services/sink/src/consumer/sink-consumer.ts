@@ -28,6 +28,8 @@ import { LagMonitor } from './lag-monitor.js';
 
 export interface SinkConsumerOptions {
   kafka: Kafka;
+  /** The client the lag probe's short-lived consumers use (default `kafka`): server.ts gives it quieter logs. */
+  probeKafka?: Kafka;
   groupId: string;
   topicPrefix: string;
   warehouse: Warehouse;
@@ -94,7 +96,7 @@ export class SinkConsumer {
       metrics: options.metrics,
       logger: options.logger,
       intervalMs: options.lagIntervalMs ?? 5_000,
-      readTimestamps: probeMessageTimestamps(options.kafka, { timeoutMs: 5_000 }),
+      readTimestamps: probeMessageTimestamps(options.probeKafka ?? options.kafka, { timeoutMs: 5_000 }),
     });
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, () => {
