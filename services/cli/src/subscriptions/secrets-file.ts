@@ -32,7 +32,7 @@ export function secretsFileLocation(flag: string | undefined, env: NodeJS.Proces
 
 export function describeLocation(location: SecretsFileLocation): string {
   return location.from === 'default'
-    ? `${location.path} (the default: neither --secrets-file nor OKENDO_WEBHOOK_SOURCES_FILE is set; point the ingest's OKENDO_WEBHOOK_SOURCES_FILE at it)`
+    ? `${location.path} (the default, which \`npm start\` points its ingest at; elsewhere set the ingest's OKENDO_WEBHOOK_SOURCES_FILE to it)`
     : `${location.path} (from ${location.from})`;
 }
 
