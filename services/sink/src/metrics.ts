@@ -16,6 +16,7 @@ export interface SinkMetrics {
   systemicError: Gauge<'table' | 'error'>;
   lastFlushSuccess: Gauge;
   mappingIssues: Counter<'resource_type' | 'field'>;
+  lastEvent: Gauge<'resource_type'>;
 }
 
 export function createSinkMetrics(): SinkMetrics {
@@ -95,6 +96,13 @@ export function createSinkMetrics(): SinkMetrics {
       name: 'sink_mapping_issues_total',
       help: 'Fields of committed events that could not be read as expected (stored as NULL, named in mapping_issues), by resource type and field path (array indices as [])',
       labelNames: ['resource_type', 'field'],
+      registers: [registry],
+    }),
+    // The "no event of a resource type for hours" alert needs it: lag and flush times cannot tell one quiet type.
+    lastEvent: new Gauge({
+      name: 'sink_last_event_timestamp_seconds',
+      help: 'When the newest committed event of this resource type reached the ingest (Unix seconds); unset until one is committed',
+      labelNames: ['resource_type'],
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@
  * (isolated by bisection), and only then commit. A message whose offset is committed is in ClickHouse or in
  * the dead letters; anything else is consumed again. Failpoints sit between the writes.
  */
+import { isResourceType } from '@okendo/schemas';
 import type { Logger } from 'pino';
 import type { ConsumedMessage } from '../batch/consumed-message.js';
 import { describeInsertError } from '../batch/insert-errors.js';
@@ -64,6 +65,20 @@ export async function runFlush(messages: ConsumedMessage[], context: FlushContex
   // After the commit: a flush that fails before it is consumed and counted again, once it succeeds.
   for (const { resourceType, field, count } of plan.mappingIssues)
     metrics.mappingIssues.inc({ resource_type: resourceType, field }, count);
+  for (const [resourceType, atMs] of newestEventByType(events))
+    metrics.lastEvent.set({ resource_type: resourceType }, atMs / 1_000);
+}
+
+/** Per known resource type (a bounded label set), the newest received_at_ms among the flush's events. */
+function newestEventByType(events: readonly Row[]): Map<string, number> {
+  const newest = new Map<string, number>();
+  for (const row of events) {
+    const type = row['resource_type'];
+    const atMs = Number(row['received_at_ms']);
+    if (typeof type !== 'string' || !isResourceType(type) || !Number.isFinite(atMs)) continue;
+    newest.set(type, Math.max(newest.get(type) ?? 0, atMs));
+  }
+  return newest;
 }
 
 async function publishDeadLetters(context: FlushContext, letters: readonly OutgoingDeadLetter[]) {
