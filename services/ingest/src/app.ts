@@ -163,6 +163,11 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     metrics.inFlight.dec();
     const outcome = request.outcome ?? { outcome: 'other' as const };
     metrics.requests.inc({ outcome: outcome.outcome });
+    // Only the webhook paths: /metrics and the probes would swamp the delivery figures.
+    if (request.url.startsWith('/webhooks/')) {
+      metrics.responses.inc({ status: String(reply.statusCode) });
+      metrics.responseSeconds.observe(reply.elapsedTime / 1_000);
+    }
     request.log.info(
       {
         method: request.method,

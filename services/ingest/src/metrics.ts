@@ -15,6 +15,10 @@ export type RequestOutcome =
 export interface IngestMetrics {
   registry: Registry;
   requests: Counter<'outcome'>;
+  /** Webhook requests by the HTTP status answered: the console's error frequency and success rate. */
+  responses: Counter<'status'>;
+  /** Webhook requests from arrival to answer: the console's response time p50/p99. */
+  responseSeconds: Histogram;
   verificationFailures: Counter<'reason'>;
   /** Verified deliveries by source and secret label: shows when a rotated-out secret stops being used. */
   verifications: Counter<'source' | 'secret'>;
@@ -31,6 +35,18 @@ export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
       name: 'ingest_requests_total',
       help: 'Webhook requests by outcome',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    responses: new Counter({
+      name: 'ingest_responses_total',
+      help: 'Webhook requests (POST /webhooks/okendo[/<source>]) by the HTTP status answered',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    responseSeconds: new Histogram({
+      name: 'ingest_response_duration_seconds',
+      help: 'Webhook requests from arrival to the answer sent',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
       registers: [registry],
     }),
     verificationFailures: new Counter({

@@ -3,11 +3,11 @@
  * the same options), audited.
  */
 import type { Command } from '@commander-js/extra-typings';
-import { type RedriveSummary, redriveDeadLetters, redriveReport } from '@okendo/sink';
-import { oneLine, runCommand } from '../command-runner.js';
+import { redriveReport } from '@okendo/sink';
+import { runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { openWritableWarehouse } from '../replay/open-writable-warehouse.js';
+import { auditedRedrive } from '../replay/audited-redrive.js';
 import { progressReporter } from '../replay/progress-reporter.js';
 import { pageSizeOption } from '../replay/replay-options.js';
 
@@ -17,35 +17,12 @@ async function redrive(
 ): Promise<ExitCode> {
   const dryRun = options.dryRun === true;
   const bar = progressReporter(context.output, dryRun ? 'planning' : 're-driving');
-  let summary: RedriveSummary;
-  try {
-    const { warehouse, database } = await openWritableWarehouse(context);
-    summary = await redriveDeadLetters({
-      warehouse,
-      database,
-      pageSize: options.pageSize,
-      dryRun,
-      onProgress: ({ considered, total }) => bar.update(considered, total),
-    });
-  } catch (error) {
-    bar.stop();
-    await context.audit({
-      command: 'redrive',
-      target: 'dead_letters_open',
-      outcome: 'failed',
-      detail: `failed: ${oneLine(error instanceof Error ? error.message : String(error)).slice(0, 300)}`,
-    });
-    throw error;
-  }
-  bar.stop();
-  await context.audit({
-    command: 'redrive',
-    target: 'dead_letters_open',
-    outcome: dryRun ? 'dry_run' : 'ok',
-    detail: `open ${summary.open}; ${dryRun ? 'would re-drive' : 're-driven'} ${summary.redriven}; stay open ${summary.open - summary.redriven}`,
-  });
-  const done = summary;
-  context.output.result(done, () => redriveReport(done).join('\n'));
+  const summary = await auditedRedrive(context, {
+    dryRun,
+    pageSize: options.pageSize,
+    onProgress: ({ considered, total }) => bar.update(considered, total),
+  }).finally(() => bar.stop());
+  context.output.result(summary, () => redriveReport(summary).join('\n'));
   return EXIT.ok;
 }
 

@@ -5,14 +5,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { RESOURCE_TYPES } from '@okendo/schemas';
-import { formatCounts, UsageError } from '@okendo/sink';
-import { oneLine, runCommand } from '../command-runner.js';
+import { UsageError } from '@okendo/sink';
+import { runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
-import { type EnvelopePublisher, openEnvelopePublisher } from '../kafka/envelope-publisher.js';
+import { auditedReplay, replayIsPartial, replayReport } from '../replay/audited-replay.js';
 import type { ReplayFrom } from '../replay/checkpoint.js';
-import { deadLetterSource } from '../replay/dead-letter-source.js';
-import { eventSource } from '../replay/event-source.js';
 import {
   collect,
   collectResourceType,
@@ -23,8 +21,7 @@ import {
   rateOption,
   replayFilter,
 } from '../replay/replay-options.js';
-import type { ReplayFilter, ReplaySource, WarehouseReader } from '../replay/replay-source.js';
-import { type ReplaySummary, runReplay } from '../replay/run-replay.js';
+import type { ReplayFilter } from '../replay/replay-source.js';
 
 const DEFAULT_PAGE_SIZE = 1_000;
 
@@ -40,53 +37,6 @@ Sources and what the filters read:
 Republished events keep their message id, sequence number and receive time, so the warehouse state does not
 change (the events rows point at the new Kafka offsets). A real run asks for confirmation on a terminal;
 in a script pass --yes. Exit 3 when a run left rows out or was stopped (SIGINT): the checkpoint resumes. A dry run exits 0.`;
-
-async function sourceFor(
-  from: ReplayFrom,
-  reader: WarehouseReader,
-  database: string,
-  filter: ReplayFilter,
-): Promise<ReplaySource> {
-  if (from === 'dead-letters') return deadLetterSource(reader, database, filter);
-  if (from === 'unrouted') {
-    // Loaded only here: the ingest's routing pulls in its HTTP stack, which no other command needs at start-up.
-    const { unroutedSource } = await import('../replay/unrouted-source.js');
-    return unroutedSource(reader, database, filter);
-  }
-  return eventSource(reader, database, filter);
-}
-
-function describeFilter(from: ReplayFrom, filter: ReplayFilter): string {
-  const parts = [`from ${from}`];
-  if (filter.resourceTypes.length > 0) parts.push(`types ${filter.resourceTypes.join(',')}`);
-  if (filter.sources.length > 0) parts.push(`sources ${filter.sources.join(',')}`);
-  if (filter.sinceMs !== undefined) parts.push(`since ${new Date(filter.sinceMs).toISOString()}`);
-  if (filter.untilMs !== undefined) parts.push(`until ${new Date(filter.untilMs).toISOString()}`);
-  if (filter.messageIds.length > 0) parts.push(`${filter.messageIds.length} message id(s)`);
-  return parts.join(' ');
-}
-
-function countsText(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, n]) => `${key} ${n}`)
-    .join(', ');
-}
-
-function report(summary: ReplaySummary, checkpoint: string | undefined): string {
-  const n = summary.published.toLocaleString('en-US');
-  const head = summary.dryRun
-    ? `replay from ${summary.from} (dry run, nothing published): ${n} message(s) would be published`
-    : summary.alreadyComplete
-      ? `replay from ${summary.from}: already complete per the checkpoint ${checkpoint} (${n} message(s) published); nothing to do`
-      : `replay from ${summary.from}: ${n} message(s) published${summary.resumed ? ' (with the runs before, per the checkpoint)' : ''}; this run ${summary.publishedThisRun.toLocaleString('en-US')} in ${summary.pages} page(s), ${summary.seconds.toFixed(1)} s, ${Math.round(summary.eventsPerSecond).toLocaleString('en-US')} events/s`;
-  const lines = [head, ...formatCounts(summary.byType)];
-  if (Object.keys(summary.skipped).length > 0)
-    lines.push('left out (not published), by reason:', ...formatCounts(summary.skipped));
-  if (!summary.complete)
-    lines.push(`stopped before the end: run it again with --checkpoint ${checkpoint} to resume`);
-  return lines.join('\n');
-}
 
 async function confirm(context: CliContext, text: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
@@ -116,92 +66,48 @@ async function replay(context: CliContext, options: ReplayOptions): Promise<Exit
     if (error instanceof UsageError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-  const target = describeFilter(options.from, filter);
   const dryRun = options.dryRun === true;
-  let summary: ReplaySummary | undefined;
-  try {
-    const warehouse = await context.warehouse();
-    const source = await sourceFor(options.from, warehouse, warehouse.database, filter);
-    let publisher: EnvelopePublisher | undefined;
-    if (!dryRun) {
-      if (options.yes !== true) {
-        const total = await source.count(undefined);
-        const ok = await confirm(
-          context,
-          `replay ${target}: up to ${total} row(s) to re-publish to Kafka. Go on?`,
-        );
-        if (!ok)
-          throw new CliError(
-            process.stdin.isTTY
-              ? 'replay cancelled'
-              : 'a real replay needs --yes outside a terminal (or use --dry-run)',
-            EXIT.usage,
-          );
-      }
-      publisher = await openPublisher(context, options.rate);
-    }
-    let stop = false;
-    const onSigint = () => {
-      stop = true;
-      context.output.warn('stopping after the page in flight (SIGINT again to abort)');
-      process.off('SIGINT', onSigint);
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      summary = await runReplay({
-        from: options.from,
-        database: warehouse.database,
-        filter,
-        source,
-        pageSize: options.pageSize,
-        ...(options.checkpoint === undefined ? {} : { checkpointPath: options.checkpoint }),
-        ...(publisher === undefined ? {} : { publisher }),
-        progress: (total) => context.output.progress(`replay ${options.from}`, total),
-        onShrink: (size) =>
-          context.output.info(
-            `a page was too large for the warehouse's result limit: ${size} rows per page now`,
-          ),
-        stopRequested: () => stop,
-      });
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-  } catch (error) {
-    await context.audit({
-      command: 'replay',
-      target,
-      outcome: 'failed',
-      detail: `${dryRun ? 'dry run ' : ''}failed: ${oneLine(error instanceof Error ? error.message : String(error)).slice(0, 300)}`,
-    });
-    throw error;
-  }
-  const leftOut = Object.values(summary.skipped).reduce((a, n) => a + n, 0);
-  const partial = leftOut > 0 || !summary.complete;
-  await context.audit({
-    command: 'replay',
-    target,
-    outcome: dryRun ? 'dry_run' : partial ? 'incomplete' : 'ok',
-    detail: `${dryRun ? 'would publish' : 'published'} ${summary.published} (${countsText(summary.byType) || 'none'}); this run ${summary.publishedThisRun}; left out ${leftOut}${leftOut > 0 ? ` (${countsText(summary.skipped)})` : ''}${summary.complete ? '' : '; stopped'}${options.checkpoint === undefined ? '' : '; checkpoint'}`,
+  let stop = false;
+  const summary = await auditedReplay(context, {
+    from: options.from,
+    filter,
+    dryRun,
+    ...(options.rate === undefined ? {} : { rate: options.rate }),
+    ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+    pageSize: options.pageSize,
+    ...(options.yes === true
+      ? {}
+      : {
+          confirm: async (target: string, total: number) => {
+            const ok = await confirm(
+              context,
+              `replay ${target}: up to ${total} row(s) to re-publish to Kafka. Go on?`,
+            );
+            if (!ok)
+              throw new CliError(
+                process.stdin.isTTY
+                  ? 'replay cancelled'
+                  : 'a real replay needs --yes outside a terminal (or use --dry-run)',
+                EXIT.usage,
+              );
+          },
+        }),
+    beforeRun: () => {
+      const onSigint = () => {
+        stop = true;
+        context.output.warn('stopping after the page in flight (SIGINT again to abort)');
+        process.off('SIGINT', onSigint);
+      };
+      process.on('SIGINT', onSigint);
+      return () => process.off('SIGINT', onSigint);
+    },
+    progress: (label, total) => context.output.progress(label, total),
+    onShrink: (size) =>
+      context.output.info(`a page was too large for the warehouse's result limit: ${size} rows per page now`),
+    stopRequested: () => stop,
   });
-  const done = summary;
-  context.output.result(done, () => report(done, options.checkpoint));
-  return !dryRun && partial ? EXIT.incomplete : EXIT.ok;
-}
-
-async function openPublisher(context: CliContext, rate: number | undefined): Promise<EnvelopePublisher> {
-  let publisher: EnvelopePublisher;
-  try {
-    publisher = await openEnvelopePublisher({
-      kafka: context.kafka(),
-      topicPrefix: context.topicPrefix(),
-      ...(rate === undefined ? {} : { ratePerSecond: rate }),
-    });
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`Kafka did not answer: ${(error as Error).message}`, EXIT.unavailable);
-  }
-  context.onClose(() => publisher.close());
-  return publisher;
+  context.output.result(summary, () => replayReport(summary, options.checkpoint).join('\n'));
+  return !dryRun && replayIsPartial(summary) ? EXIT.incomplete : EXIT.ok;
 }
 
 export function registerReplay(program: Command): void {
