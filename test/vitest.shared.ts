@@ -8,7 +8,7 @@ export const workspaceSources = [
   { find: /^@okendo\/infra\/(local|kafka|clickhouse)$/, replacement: `${repoRoot}infra/$1/index.ts` },
   { find: /^@okendo\/schemas$/, replacement: `${repoRoot}schemas/src/index.ts` },
   {
-    find: /^@okendo\/(common|ingest|sink|okendo-api|cli)$/,
+    find: /^@okendo\/(common|ingest|sink|okendo-api|cli|console)$/,
     replacement: `${repoRoot}services/$1/src/index.ts`,
   },
 ];

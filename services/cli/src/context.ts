@@ -3,7 +3,7 @@
  * needs it, so `subscriptions list` works without Kafka settings) and closed once at the end.
  */
 import { ConfigError, createKafka, EnvReader, readKafkaConnection } from '@okendo/common';
-import { OkendoClient, readOkendoApiConfig } from '@okendo/okendo-api';
+import { OkendoClient, type OkendoClientOptions, readOkendoApiConfig } from '@okendo/okendo-api';
 import { DEFAULT_TOPIC_PREFIX } from '@okendo/schemas';
 import { loadWarehouseConfig, type ReadOnlyLimits } from '@okendo/sink';
 import type { Kafka } from 'kafkajs';
@@ -53,7 +53,16 @@ function readEnv<T>(env: NodeJS.ProcessEnv, read: (reader: EnvReader) => T): T {
 /** Drops the trailing slash of a base URL. */
 const base = (url: string): string => url.replace(/\/+$/, '');
 
-export function createContext(env: NodeJS.ProcessEnv, output: Output): CliContext {
+/** How the context's Okendo clients retry and time out (the console gives up sooner than a terminal). */
+export interface ContextOptions {
+  okendo?: Pick<OkendoClientOptions, 'maxRetries' | 'requestTimeoutMs' | 'retryBaseDelayMs'>;
+}
+
+export function createContext(
+  env: NodeJS.ProcessEnv,
+  output: Output,
+  options: ContextOptions = {},
+): CliContext {
   const closers: Array<() => Promise<void>> = [];
   const clients = new Map<string, OkendoClient>();
   let kafka: Kafka | undefined;
@@ -70,6 +79,7 @@ export function createContext(env: NodeJS.ProcessEnv, output: Output): CliContex
       const client = new OkendoClient({
         credentials: read.config.credentials,
         baseUrl: read.config.baseUrl,
+        ...options.okendo,
         log: (entry) => {
           if (entry.event === 'retry')
             output.info(

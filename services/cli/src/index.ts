@@ -1,7 +1,16 @@
 /** What other packages (the console) reuse from the CLI: the context and the command bodies' building blocks. */
 export { auditActor } from './audit.js';
-export { type CliContext, createContext } from './context.js';
+export { type SendTestOptions, sendTest } from './commands/send-test.js';
+export { type CliContext, type ContextOptions, createContext } from './context.js';
+export type { SendTestResult } from './delivery/send-test-run.js';
+export { formatDuration, parseDuration } from './durations.js';
 export { CliError, EXIT, type ExitCode } from './exit-codes.js';
 export { type EnvelopePublisher, openEnvelopePublisher } from './kafka/envelope-publisher.js';
 export { createOutput, type Output } from './output.js';
+export { createSubscription } from './subscriptions/create.js';
+export { deleteSubscription } from './subscriptions/delete.js';
+export { listSubscriptions } from './subscriptions/read.js';
+export { rotateSubscriptionSecret } from './subscriptions/rotate-secret.js';
+export { describePairs } from './subscriptions/topic-subscriptions.js';
+export { setEnabled, updateSubscription } from './subscriptions/update.js';
 export { type AuditRow, openWarehouseAccess, type WarehouseAccess } from './warehouse-access.js';

@@ -19,7 +19,7 @@ import { durationOption } from '../durations.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
 
-interface SendTestOptions {
+export interface SendTestOptions {
   topic: string;
   set: SetEdit[];
   badSignature?: true;
@@ -55,7 +55,8 @@ function humanReport(result: SendTestResult): string {
   ].join('\n');
 }
 
-async function sendTest(
+/** The command's body, also run by the console's Send test (its result goes to context.output). */
+export async function sendTest(
   context: CliContext,
   resourceType: string,
   options: SendTestOptions,
