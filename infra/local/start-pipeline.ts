@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole pipeline on this machine. Reuses the Kafka of `npm run infra:up` (or KAFKA_BROKERS)
  * or starts one; uses embedded chDB unless CLICKHOUSE_URL is set; starts the sink (which migrates) and the
- * ingest as child processes; prints where to send webhooks and how to query. Ctrl-C stops what it started.
+ * ingest and the console as child processes; prints where to send webhooks, how to query and the console's URL.
+ * Ctrl-C stops what it started.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -136,6 +137,18 @@ try {
     }),
   );
   await waitForHttp(`http://127.0.0.1:${ingestPort}/healthz`, 60_000);
+  const consolePort = process.env['CONSOLE_PORT'] ?? '9200';
+  children.push(
+    startService('console', 'services/console/src/server.ts', {
+      ...common,
+      ...secrets.env,
+      INGEST_PORT: ingestPort,
+      SINK_PORT: sinkPort,
+      CONSOLE_PORT: consolePort,
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    }),
+  );
+  await waitForHttp(`http://127.0.0.1:${consolePort}/healthz`, 60_000);
   const warehouse = process.env['CLICKHOUSE_URL']
     ? `ClickHouse server ${process.env['CLICKHOUSE_URL']}`
     : `chDB in ${chdbDir}`;
@@ -149,6 +162,7 @@ okendo-pipeline is running
   warehouse    ${warehouse}, database ${database}
   query        npm run sql -- "SELECT count() FROM ${database}.reviews_current"
   metrics      http://127.0.0.1:${ingestPort}/metrics  http://127.0.0.1:${sinkPort}/metrics
+  console      http://127.0.0.1:${consolePort}/
   operate      npx okendo-pipeline send-test review   (and --help: subscriptions, trace, replay, lag, ...)
 Ctrl-C stops everything started here.
 `);

@@ -25,6 +25,7 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   INGEST_PORT: String(await freePort()),
   SINK_PORT: String(await freePort()),
+  CONSOLE_PORT: String(await freePort()),
   CHDB_DATA_DIR: join(dataDir, 'chdb'),
 };
 for (const key of [
@@ -65,7 +66,7 @@ watch(pipeline.stderr as NodeJS.ReadableStream, '!');
 const ready = new Promise<void>((resolve, reject) => {
   pipeline.once('exit', (code) => reject(new Error(`npm start exited early (${code})`)));
   watch(pipeline.stdout as NodeJS.ReadableStream, '|').on('line', (line) => {
-    const match = /^\s+(webhook URL|secret)\s+(\S+)/.exec(line);
+    const match = /^\s+(webhook URL|secret|console)\s+(\S+)/.exec(line);
     if (match?.[1] && match[2]) printed.set(match[1], match[2]);
     if (line.startsWith('Ctrl-C stops')) resolve();
   });
@@ -107,6 +108,12 @@ try {
     },
   );
   console.log(`okendo-pipeline send-test review: ${sendTest.stdout.replace(/\s+/g, ' ').slice(0, 400)}`);
+  // The console npm start printed: its webhooks page renders (no Okendo credentials here: a banner says so).
+  const consoleUrl = printed.get('console');
+  const page = consoleUrl === undefined ? undefined : await fetch(consoleUrl);
+  if (page?.status !== 200 || !(await page.text()).includes('<h1>Webhooks</h1>'))
+    throw new Error(`the console at ${consoleUrl ?? '(not printed)'} answered ${page?.status}`);
+  console.log(`console page ${consoleUrl} answered 200`);
   if (errorLines.length > 0)
     throw new Error(`a healthy start printed ${errorLines.length} error line(s):\n${errorLines.join('\n')}`);
 } catch (error) {

@@ -44,8 +44,8 @@ export interface ConsoleAppOptions {
   logger?: false | { level: string };
 }
 
-/** Paths reachable without the token: the login form and the stylesheet it uses. */
-const PUBLIC_PATHS = new Set(['/login', '/assets/console.css']);
+/** Paths reachable without the token: the login form, the stylesheet it uses, the liveness probe. */
+const PUBLIC_PATHS = new Set(['/login', '/assets/console.css', '/healthz']);
 
 export function buildConsoleApp(options: ConsoleAppOptions): { app: FastifyInstance; deps: ConsoleDeps } {
   const { config } = options;
@@ -113,6 +113,7 @@ export function buildConsoleApp(options: ConsoleAppOptions): { app: FastifyInsta
       );
   });
 
+  app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/assets/console.css', async (_request, reply) => reply.type('text/css').send(CONSOLE_CSS));
   app.get('/metrics', async (_request, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
