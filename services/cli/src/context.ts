@@ -56,6 +56,11 @@ const base = (url: string): string => url.replace(/\/+$/, '');
 /** How the context's Okendo clients retry and time out (the console gives up sooner than a terminal). */
 export interface ContextOptions {
   okendo?: Pick<OkendoClientOptions, 'maxRetries' | 'requestTimeoutMs' | 'retryBaseDelayMs'>;
+  /**
+   * Embedded mode reads only through the running sink, never by opening chDB's data dir (a long-lived
+   * process holding that lock would keep the sink from starting). A failed open is not remembered either.
+   */
+  warehouseThroughSinkOnly?: boolean;
 }
 
 export function createContext(
@@ -147,11 +152,18 @@ export function createContext(
           sinkUrl: context.sinkUrl(),
           sinkToken: env['SINK_SQL_TOKEN'],
           limits,
+          sinkOnly: options.warehouseThroughSinkOnly === true,
         });
         closers.push(() => access.close());
         return access;
       })();
-      return warehouse;
+      const opening = warehouse;
+      // a long-lived caller (the console) tries again on its next read rather than failing for good
+      if (options.warehouseThroughSinkOnly === true)
+        opening.catch(() => {
+          if (warehouse === opening) warehouse = undefined;
+        });
+      return opening;
     },
     audit: (row) =>
       recordAudit(() => context.warehouse(), output, { ...row, at: Date.now(), actor: auditActor(env) }),

@@ -3,10 +3,24 @@ export { auditActor } from './audit.js';
 export { type SendTestOptions, sendTest } from './commands/send-test.js';
 export { type CliContext, type ContextOptions, createContext } from './context.js';
 export type { SendTestResult } from './delivery/send-test-run.js';
+export {
+  isTraceableMessageId,
+  type MessageTrace,
+  traceFound,
+  traceMessage,
+  traceRows,
+} from './delivery/trace-message.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { CliError, EXIT, type ExitCode } from './exit-codes.js';
 export { type EnvelopePublisher, openEnvelopePublisher } from './kafka/envelope-publisher.js';
 export { createOutput, type Output } from './output.js';
+export { type AuditedRedriveOptions, auditedRedrive } from './replay/audited-redrive.js';
+export {
+  type AuditedReplayOptions,
+  auditedReplay,
+  replayIsPartial,
+  replayReport,
+} from './replay/audited-replay.js';
 export { createSubscription } from './subscriptions/create.js';
 export { deleteSubscription } from './subscriptions/delete.js';
 export { listSubscriptions } from './subscriptions/read.js';

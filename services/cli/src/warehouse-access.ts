@@ -36,6 +36,8 @@ export interface WarehouseAccessConfig {
   sinkUrl: string;
   sinkToken: string | undefined;
   limits: ReadOnlyLimits;
+  /** embedded mode: fail when no sink answers instead of opening chDB's data dir (and taking its lock) */
+  sinkOnly?: boolean;
 }
 
 /** The audit row as stored: `at` in whole seconds (portable DateTime), `at_ms` exact. */
@@ -48,6 +50,11 @@ export async function openWarehouseAccess(config: WarehouseAccessConfig): Promis
   if (config.warehouse.kind === 'chdb') {
     const sink = await sinkAccess(config);
     if (sink !== undefined) return sink;
+    if (config.sinkOnly === true)
+      throw new CliError(
+        `the sink at ${config.sinkUrl} did not answer; embedded chDB is read only through the running sink here`,
+        EXIT.unavailable,
+      );
   }
   return directAccess(config);
 }

@@ -13,7 +13,9 @@ import Fastify, {
 import { createCliContext, logOutput } from './cli-context.js';
 import type { ConsoleConfig } from './config.js';
 import { formOf, registerFormParser } from './form-body.js';
+import { registerHealthRoutes } from './health/health-routes.js';
 import { registerLoginRoutes } from './login.js';
+import { registerLookupRoutes } from './lookup/lookup-routes.js';
 import { type ConsoleMetrics, createConsoleMetrics } from './metrics.js';
 import { CONSOLE_CSS, renderPage } from './page.js';
 import { CSRF_FIELD, CsrfGuard, isAuthorized, tokenId } from './security.js';
@@ -121,6 +123,8 @@ export function buildConsoleApp(options: ConsoleAppOptions): { app: FastifyInsta
   registerLoginRoutes(app, deps);
   // One line per page module (K2: health and lookup).
   registerWebhookRoutes(app, deps);
+  registerHealthRoutes(app, deps);
+  registerLookupRoutes(app, deps);
   return { app, deps };
 }
 

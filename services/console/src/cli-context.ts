@@ -10,6 +10,7 @@ import type { ConsoleConfig } from './config.js';
 export function createCliContext(config: Readonly<ConsoleConfig>, actor: string, output: Output): CliContext {
   return createContext({ ...config.env, OKENDO_PIPELINE_ACTOR: actor }, output, {
     okendo: { requestTimeoutMs: config.okendoTimeoutMs, maxRetries: 1, retryBaseDelayMs: 200 },
+    warehouseThroughSinkOnly: true,
   });
 }
 

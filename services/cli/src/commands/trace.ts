@@ -6,19 +6,16 @@ import { access as fileAccess } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { runCommand } from '../command-runner.js';
 import type { CliContext } from '../context.js';
-import { traceFound, traceMessage, traceRows } from '../delivery/trace-message.js';
+import { isTraceableMessageId, traceFound, traceMessage, traceRows } from '../delivery/trace-message.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
-
-/** Printable, bounded: it goes into SQL literals (escaped) and messages. */
-const MESSAGE_ID = /^[\x21-\x7e]{1,200}$/;
 
 async function trace(
   context: CliContext,
   messageId: string,
   ingestLog: string | undefined,
 ): Promise<ExitCode> {
-  if (!MESSAGE_ID.test(messageId))
+  if (!isTraceableMessageId(messageId))
     throw new CliError('the message id must be 1 to 200 printable characters without spaces', EXIT.usage);
   if (ingestLog !== undefined)
     await fileAccess(ingestLog).catch(() => {

@@ -19,6 +19,14 @@ import {
 } from './delivery-rows.js';
 import { findIngestAnswers, type IngestLogAnswer } from './ingest-log.js';
 
+/** Printable, bounded: it goes into SQL literals (escaped) and messages. */
+const MESSAGE_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** What trace accepts as a message id (the CLI's argument and the console's lookup box alike). */
+export function isTraceableMessageId(id: string): boolean {
+  return MESSAGE_ID.test(id);
+}
+
 export interface MessageTrace {
   messageId: string;
   /** undefined when no --ingest-log was given */
