@@ -62,8 +62,3 @@ export function checkCreateForm(form: FormBody, sources: readonly string[]): For
   ].filter((p): p is string => p !== undefined);
   return problems.length === 0 ? { ok: true, values } : { ok: false, values, problems };
 }
-
-/** The edit form: the same fields but the source and enabled come from the row, not the form. */
-export function checkEditForm(form: FormBody, source: string, enabled: boolean): FormCheck {
-  return checkCreateForm({ ...form, source: [source], enabled: enabled ? ['on'] : [] }, [source]);
-}
