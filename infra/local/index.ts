@@ -19,5 +19,14 @@ export {
 } from './kafka.js';
 export { freePort } from './ports.js';
 export { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
+export {
+  type LocalPrometheus,
+  type PrometheusScrapeJob,
+  prometheusBinary,
+  prometheusVersion,
+  type StartPrometheusOptions,
+  startPrometheus,
+  stopPrometheus,
+} from './prometheus.js';
 export { type InfraState, readState, writeState } from './state.js';
 export { kafkaVersion, PINNED_KAFKA_VERSION } from './versions.js';

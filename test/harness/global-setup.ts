@@ -5,12 +5,18 @@
  */
 import type { TestProject } from 'vitest/node';
 import type { ProvidedInfra } from './infra-context.js';
+import { providePrometheus } from './prometheus.js';
 import { provideChdb, provideClickHouse, provideKafka } from './providers.js';
 import { printReliabilityReport, resetReliabilityResults } from './reliability-report.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await resetReliabilityResults();
-  const [kafka, clickhouse, chdb] = await Promise.all([provideKafka(), provideClickHouse(), provideChdb()]);
+  const [kafka, clickhouse, chdb, prometheus] = await Promise.all([
+    provideKafka(),
+    provideClickHouse(),
+    provideChdb(),
+    providePrometheus(),
+  ]);
   const infra: ProvidedInfra = { unavailable: {} };
   const stops: Array<() => Promise<void>> = [];
 
@@ -35,6 +41,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log(`[infra] chDB engine ${chdb.version} (embedded)`);
   } else {
     infra.unavailable.chdb = chdb.reasons.join('; ');
+  }
+  if (prometheus.ok) {
+    infra.prometheus = { version: prometheus.version };
+    console.log(`[infra] Prometheus ${prometheus.version} (native, one per test that needs it)`);
+  } else {
+    infra.unavailable.prometheus = prometheus.reasons.join('; ');
   }
 
   const stopAll = async (): Promise<void> => {

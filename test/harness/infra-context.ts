@@ -12,8 +12,10 @@ export interface ProvidedInfra {
   kafka?: { brokers: string; source: string; version: string };
   clickhouse?: ClickHouseEndpoint & { source: string; version: string };
   chdb?: { version: string };
+  /** the `prometheus` binary runs (each test starts its own, scraping its own services) */
+  prometheus?: { version: string };
   /** Per missing part, every provider tried and why it failed. */
-  unavailable: { kafka?: string; clickhouse?: string; chdb?: string };
+  unavailable: { kafka?: string; clickhouse?: string; chdb?: string; prometheus?: string };
 }
 
 declare module 'vitest' {
