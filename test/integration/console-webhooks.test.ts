@@ -427,6 +427,9 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       expect(fake.subscriptionsSnapshot()).toEqual([]);
       expect(await secretLabels()).toEqual([]);
       expect(rowsOf(deleted.body)).toEqual([]);
+      // Gone from /metrics too: a deleted subscription is not a disabled one.
+      const metrics = await fetch(`${browser.base}/metrics`).then((r) => r.text());
+      expect(metrics).not.toContain(created);
       expect((await audits()).map((a) => `${a.command} ${a.outcome}`)).toEqual([
         'subscriptions create ok',
         'subscriptions disable ok',
