@@ -42,8 +42,8 @@ export interface TestBrowser {
   browser: Browser;
   /** A fresh context (its own cookies) and a page in it; closed with the browser. */
   newPage: () => Promise<Page>;
-  /** Writes output/console/<name>.png (full page), logs and returns its path. */
-  screenshot: (page: Page, name: string) => Promise<string>;
+  /** Writes output/console/<name>.png (the whole page unless fullPage is false), logs and returns its path. */
+  screenshot: (page: Page, name: string, options?: { fullPage?: boolean }) => Promise<string>;
   /** Uncaught errors of the pages' scripts, in order: a test can assert there were none. */
   pageErrors: string[];
   close: () => Promise<void>;
@@ -69,11 +69,11 @@ export async function launchTestBrowser(): Promise<TestBrowser> {
       page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
       return page;
     },
-    screenshot: async (page, name) => {
+    screenshot: async (page, name, options = {}) => {
       if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`screenshot name ${JSON.stringify(name)}`);
       await mkdir(SCREENSHOT_DIR, { recursive: true });
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage: options.fullPage ?? true });
       console.info(`[browser] screenshot ${path}`);
       return path;
     },
