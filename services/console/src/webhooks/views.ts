@@ -113,7 +113,8 @@ export function subscriptionForm(view: SubscriptionFormView): string {
       ? `<label><input type="checkbox" name="enabled" value="on"${values.enabled ? ' checked' : ''} data-testid="create-enabled"> Enabled</label>`
       : '';
   const testId = `${view.mode}-form`;
-  return `<form method="post" action="${e(view.action)}" data-testid="${testId}">${csrfField(view.csrfToken)}
+  // novalidate: the server checks every field and shows its own message (the same with or without JS).
+  return `<form method="post" action="${e(view.action)}" data-testid="${testId}" novalidate>${csrfField(view.csrfToken)}
 ${formErrors(view.problems)}
 ${source}
 <p><label>Endpoint URL <input type="url" name="url" value="${e(values.url)}" size="60" data-testid="${view.mode}-url"></label></p>
