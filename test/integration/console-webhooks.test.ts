@@ -386,6 +386,7 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
         '2xx → _current row',
       ]);
       for (const hop of hops) expect(Number(hop[2])).toBeGreaterThanOrEqual(0);
+      console.log(`console send-test hops (ms): ${hops.map((m) => `${m[1]} ${m[2]}`).join('; ')}`);
       const messageId = /data-testid="send-test-message-id">([^<]+)</.exec(sent.body)?.[1] ?? '';
       const rows = await pipeline.sql(
         `SELECT message_id FROM ${pipeline.database}.events WHERE message_id = '${messageId}'`,
