@@ -2,6 +2,7 @@
 export { auditActor } from './audit.js';
 export { type SendTestOptions, sendTest } from './commands/send-test.js';
 export { type CliContext, type ContextOptions, createContext } from './context.js';
+export { sendTestHops } from './delivery/send-test-hops.js';
 export type { SendTestResult } from './delivery/send-test-run.js';
 export {
   isTraceableMessageId,

@@ -13,6 +13,7 @@ import {
   SAMPLE_TOPICS,
   type SetEdit,
 } from '../delivery/sample-delivery.js';
+import { sendTestHops } from '../delivery/send-test-hops.js';
 import { runSendTest, type SendTestResult } from '../delivery/send-test-run.js';
 import { resolveSigningSecret } from '../delivery/signing-secret.js';
 import { durationOption } from '../durations.js';
@@ -27,28 +28,8 @@ export interface SendTestOptions {
   timeout: number;
 }
 
-const ms = (value: number): string => value.toFixed(1);
-
 function humanReport(result: SendTestResult): string {
-  const rows: string[][] = [
-    [
-      `ingest answer (${result.ingest.status})`,
-      ms(result.ingest.ms),
-      `${result.ingest.answer} from ${result.ingest.url}`,
-    ],
-  ];
-  if (result.events)
-    rows.push([
-      '2xx -> events row',
-      ms(result.events.ms),
-      `${result.events.kafkaTopic} partition ${result.events.kafkaPartition} offset ${result.events.kafkaOffset}`,
-    ]);
-  if (result.current)
-    rows.push([
-      result.current.deleted ? '2xx -> deleted state row' : '2xx -> _current row',
-      ms(result.current.ms),
-      result.current.view,
-    ]);
+  const rows = sendTestHops(result);
   return [
     `${result.resourceType} ${result.topic}, message ${result.messageId}, entity ${result.entityId}, source ${result.source}, signed with ${result.secretLabel}`,
     table(['hop', 'ms', 'detail'], rows),

@@ -1,5 +1,5 @@
 /** The webhooks pages' HTML. Every value from Okendo, the form or the query is escaped. */
-import type { SendTestResult } from '@okendo/cli';
+import { type SendTestResult, sendTestHops } from '@okendo/cli';
 import { csrfField, escapeHtml as e } from '../page.js';
 import { RESOURCE_TYPE_CHOICES, type SubscriptionFormValues, TOPIC_CHOICES } from './subscription-form.js';
 import type { RowFilter, SubscriptionRow } from './subscription-rows.js';
@@ -138,28 +138,8 @@ ${formErrors(problems)}
 </form>`;
 }
 
-const ms = (value: number): string => value.toFixed(1);
-
 export function sendTestTable(result: SendTestResult): string {
-  const rows: string[][] = [
-    [
-      `ingest answer (${result.ingest.status})`,
-      ms(result.ingest.ms),
-      `${result.ingest.answer} from ${result.ingest.url}`,
-    ],
-  ];
-  if (result.events)
-    rows.push([
-      '2xx → events row',
-      ms(result.events.ms),
-      `${result.events.kafkaTopic} partition ${result.events.kafkaPartition} offset ${result.events.kafkaOffset}`,
-    ]);
-  if (result.current)
-    rows.push([
-      result.current.deleted ? '2xx → deleted state row' : '2xx → _current row',
-      ms(result.current.ms),
-      result.current.view,
-    ]);
+  const rows = sendTestHops(result, '→');
   return `<section data-testid="send-test-result"><h2>Send test: ${e(result.resourceType)} ${e(result.topic)}</h2>
 <p>message <code data-testid="send-test-message-id">${e(result.messageId)}</code>, source ${e(result.source)}, signed with ${e(result.secretLabel)}</p>
 <table><thead><tr><th>Hop</th><th class="num">ms</th><th>Detail</th></tr></thead><tbody>
