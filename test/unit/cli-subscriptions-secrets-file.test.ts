@@ -151,10 +151,17 @@ describe('the secrets file on disk', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let entered!: () => void;
+    const firstHoldsTheLock = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     const first = withSecretsFile(location, async (file) => {
+      entered();
       await held;
       await file.write(addSecret(file.sources, 'shop-a', SUB_A, newWebhookSecret(), T0).sources);
     });
+    // Only once the first holds the lock, so the order is known (before, either could take it first).
+    await firstHoldsTheLock;
     const second = withSecretsFile(location, (file) =>
       file.write(addSecret(file.sources, 'shop-a', SUB_B, newWebhookSecret(), T0).sources),
     );
