@@ -153,6 +153,17 @@ const SOURCE_HELP = 'the Okendo account (OKENDO_USER_ID_<SOURCE>...) and pipelin
 const CHECKPOINT_HELP =
   'progress file, resumed when it exists (default .local/backfill/<kind>-<source>.json)';
 
+/** One kind of backfill, with the options every kind takes (its own are added by the caller). */
+function backfillKind(backfill: Command, kind: BackfillCheckpoint['kind'], description: string) {
+  return backfill
+    .command(kind)
+    .description(description)
+    .option('--source <name>', SOURCE_HELP, 'default')
+    .option('--checkpoint <file>', CHECKPOINT_HELP)
+    .option('--rate <n/s>', 'publish at most this many objects a second', parseRate)
+    .option('--page-size <n>', 'objects per Okendo page, 1-100', parsePageSize, 100);
+}
+
 export function registerBackfill(program: Command): void {
   const backfill = program
     .command('backfill')
@@ -160,13 +171,11 @@ export function registerBackfill(program: Command): void {
       "Load Okendo's current reviews or survey responses from its REST API through Kafka; the sink applies " +
         'them as snapshots (sequence number 0) that never replace a webhook version',
     );
-  backfill
-    .command('reviews')
-    .description('every review of the given moderation statuses, one pass per status, oldest first')
-    .option('--source <name>', SOURCE_HELP, 'default')
-    .option('--checkpoint <file>', CHECKPOINT_HELP)
-    .option('--rate <n/s>', 'publish at most this many objects a second', parseRate)
-    .option('--page-size <n>', 'objects per Okendo page, 1-100', parsePageSize, 100)
+  backfillKind(
+    backfill,
+    'reviews',
+    'every review of the given moderation statuses, one pass per status, oldest first',
+  )
     .option(
       '--status <list>',
       'statuses, comma-separated',
@@ -181,13 +190,11 @@ export function registerBackfill(program: Command): void {
       ),
     );
 
-  backfill
-    .command('survey-responses')
-    .description("every response of the named surveys (Okendo's API lists no surveys: name each one)")
-    .option('--source <name>', SOURCE_HELP, 'default')
-    .option('--checkpoint <file>', CHECKPOINT_HELP)
-    .option('--rate <n/s>', 'publish at most this many objects a second', parseRate)
-    .option('--page-size <n>', 'objects per Okendo page, 1-100', parsePageSize, 100)
+  backfillKind(
+    backfill,
+    'survey-responses',
+    "every response of the named surveys (Okendo's API lists no surveys: name each one)",
+  )
     .option(
       '--survey <id>',
       'a survey id (repeat, or comma-separate); at least one',
