@@ -1,11 +1,12 @@
 /**
  * Ingest throughput: the bare Fastify ceiling and the full ingest with a real broker, back to back, same
- * payload mix, connections and duration; req/s, p50/p99 latency, peak RSS and the ratio full/bare.
+ * payload mix, connections and duration; req/s, p50/p99 latency, peak RSS, the ratio full/bare, and CPU time per
+ * 1,000 requests of the process under test and of the broker (what sizing a deployment needs).
  */
 import { FIXTURES } from '@okendo/schemas';
 import autocannon from 'autocannon';
 import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
-import { rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
+import { cpuMeter, cpuMsPerThousand, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
 export interface IngestFigures {
   reqPerSec: number;
@@ -13,6 +14,10 @@ export interface IngestFigures {
   p99Ms: number;
   non2xx: number;
   peakRssMb: number;
+  /** the process's own user + system CPU per 1,000 requests answered during the measured load */
+  cpuMsPer1kRequests: number;
+  /** the Kafka broker's CPU per 1,000 requests over the same load (the bare handler publishes nothing) */
+  brokerCpuMsPer1kRequests: number;
 }
 
 async function load(
@@ -41,7 +46,7 @@ async function load(
 
 export async function benchIngest(
   brokers: string,
-  options: { connections: number; durationSeconds: number },
+  options: { connections: number; durationSeconds: number; brokerPid: number },
 ): Promise<{ bare: IngestFigures; full: IngestFigures; ratio: number }> {
   const secret = newWebhookSecret();
   const targets = {
@@ -62,13 +67,18 @@ export async function benchIngest(
     const url = await waitForLine(child, /(?:^listening |"url":")(http:\/\/[\d.]+:\d+)/, `${mode} ingest`);
     const rss = rssSampler(child.pid ?? 0);
     await load(url, secret, options.connections, 3); // warm-up, discarded: JIT, connections, producer metadata
+    const cpu = await cpuMeter(child.pid ?? 0);
+    const brokerCpu = await cpuMeter(options.brokerPid);
     const result = await load(url, secret, options.connections, options.durationSeconds);
+    const answered = result.requests.total;
     figures[mode] = {
       reqPerSec: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       non2xx: result.non2xx,
       peakRssMb: rss.peakMb(),
+      cpuMsPer1kRequests: cpuMsPerThousand(await cpu.stop(), answered),
+      brokerCpuMsPer1kRequests: cpuMsPerThousand(await brokerCpu.stop(), answered),
     };
     rss.stop();
     await stopChild(child);

@@ -1,4 +1,7 @@
-/** Small measuring tools shared by the benchmarks: peak RSS of a process, percentiles, compiled entry points. */
+/**
+ * Small measuring tools shared by the benchmarks: peak RSS and CPU time of a process, percentiles, compiled
+ * entry points.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -12,6 +15,33 @@ export function rssSampler(pid: number): { peakMb: () => number; stop: () => voi
     peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
   }, 200);
   return { peakMb: () => Math.round(peak), stop: () => clearInterval(timer) };
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 per second on Linux (USER_HZ, `getconf CLK_TCK`).
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds a process has used so far (0 once it is gone). */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11] ?? 0);
+  const stime = Number(fields[12] ?? 0);
+  return (utime + stime) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds a process spends between `start` and `stop`: a figure per event that does not depend on what else
+ * shares the cores (unlike events per second on a 2-core machine running the load generator too).
+ */
+export async function cpuMeter(pid: number): Promise<{ stop: () => Promise<number> }> {
+  const before = await cpuSecondsOf(pid);
+  return { stop: async () => (await cpuSecondsOf(pid)) - before };
+}
+
+/** CPU milliseconds per 1,000 units of work, rounded to 0.1 ms. */
+export function cpuMsPerThousand(cpuSeconds: number, units: number): number {
+  return units === 0 ? Number.NaN : Math.round((cpuSeconds / units) * 1_000_000 * 10) / 10;
 }
 
 export function percentile(values: readonly number[], p: number): number {

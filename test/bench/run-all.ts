@@ -54,14 +54,18 @@ try {
     const ingest = await benchIngest(kafka.brokers, {
       connections: 50,
       durationSeconds: Number(values.seconds),
+      brokerPid: kafka.pid,
     });
     console.table(ingest);
     summary['ingest'] = ingest;
   }
   if (only.has('sink')) {
     console.log(`\n2. sink (${values.events} preloaded events)`);
-    const sink = await benchSink(kafka.brokers, clickhouse.url, Number(values.events));
-    console.table(sink);
+    const sink = await benchSink(kafka.brokers, clickhouse, Number(values.events));
+    const { storage, ...figures } = sink;
+    console.table(figures);
+    console.log('  storage per event, each table merged (system.parts)');
+    console.table(storage);
     summary['sink'] = sink;
   }
   if (only.has('freshness')) {
@@ -79,6 +83,10 @@ try {
   const ingest = summary['ingest'] as Awaited<ReturnType<typeof benchIngest>> | undefined;
   const sink = summary['sink'] as Awaited<ReturnType<typeof benchSink>> | undefined;
   const freshness = summary['freshness'] as Awaited<ReturnType<typeof benchFreshness>> | undefined;
+  const ingestCpuRatio =
+    ingest === undefined
+      ? undefined
+      : Math.round((ingest.full.cpuMsPer1kRequests / ingest.bare.cpuMsPer1kRequests) * 100) / 100;
   type Goal = [goal: string, value: number | undefined, met: boolean | undefined];
   const below = (value: number | undefined, limit: number): boolean | undefined =>
     value === undefined ? undefined : value < limit;
@@ -97,6 +105,7 @@ try {
     [
       ['ingest ratio full/bare >= 0.6', ingest?.ratio, atLeast(ingest?.ratio, 0.6)],
       ['ingest p99 < 25 ms', ingest?.full.p99Ms, below(ingest?.full.p99Ms, 25)],
+      ['ingest CPU per request <= 2x bare', ingestCpuRatio, below(ingestCpuRatio, 2.0001)],
       ['sink >= 1.0x Kafka engine peer', sink?.sinkVsPeer, atLeast(sink?.sinkVsPeer, 1)],
       ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, atLeast(sink?.sinkVsCeiling, 0.5)],
       ...freshnessGoals,

@@ -3,7 +3,8 @@
  * process) drains them into the ClickHouse server. Baselines in the same run: (i) the ceiling, the same rows
  * inserted straight with @clickhouse/client in 50k-event batches; (ii) the peer, ClickHouse's own Kafka table
  * engine with a materialized view consuming a JSON copy of the same events (their event-log rows) into a
- * table like `events`. Also the sink into chDB.
+ * table like `events`. Also the sink into chDB. For sizing: CPU per 1,000 events of the sink and of the server,
+ * and the bytes each table keeps per event once merged (system.parts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { ensureTopics } from '@okendo/infra/kafka';
 import { ClickHouseServerWarehouse, type ConsumedMessage, planBatch, writeRows } from '@okendo/sink';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { buildCorpus, type CorpusMessage } from './event-corpus.js';
-import { rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
+import { cpuMeter, cpuMsPerThousand, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
 export interface SinkFigures {
   events: number;
@@ -28,6 +29,22 @@ export interface SinkFigures {
   chdbSinkPeakRssMb: number | undefined;
   sinkVsCeiling: number;
   sinkVsPeer: number | undefined;
+  /** user + system CPU per 1,000 events: the sink process, and the ClickHouse server while the sink drains */
+  sinkCpuMsPer1kEvents: number;
+  serverCpuMsPer1kEventsSink: number;
+  /** the same for the direct-insert ceiling: this (bench) process doing the sink's plan and insert, the server */
+  ceilingCpuMsPer1kEvents: number;
+  serverCpuMsPer1kEventsCeiling: number;
+  /** per table, after OPTIMIZE ... FINAL: rows and compressed bytes on disk per event written */
+  storage: TableStorage[];
+}
+
+export interface TableStorage {
+  table: string;
+  rows: number;
+  rowsPerEvent: number;
+  compressedBytesPerEvent: number;
+  uncompressedBytesPerEvent: number;
 }
 
 const asConsumed = (m: CorpusMessage, offset: number): ConsumedMessage => ({
@@ -103,16 +120,51 @@ async function drainWithSink(
   });
   const rss = rssSampler(child.pid ?? 0);
   const url = await waitForLine(child, /"msg":"sink running","url":"(http:[^"]+)"/, 'sink');
+  const cpu = await cpuMeter(child.pid ?? 0);
   const started = performance.now();
   while ((await count(url)) < total) await sleep(250);
   const seconds = (performance.now() - started) / 1_000;
+  const cpuSeconds = await cpu.stop();
   const peak = rss.peakMb();
   rss.stop();
   await stopChild(child);
-  return { seconds, peakRssMb: peak };
+  return { seconds, peakRssMb: peak, cpuSeconds };
 }
 
-export async function benchSink(brokers: string, clickhouseUrl: string, total: number): Promise<SinkFigures> {
+/** Bytes and rows per event of every table of a database, merged first so each table is at rest. */
+async function storagePerEvent(
+  warehouse: ClickHouseServerWarehouse,
+  database: string,
+  events: number,
+): Promise<TableStorage[]> {
+  const tables = await warehouse.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = '${database}' AND engine LIKE '%MergeTree'`,
+  );
+  for (const { name } of tables) await warehouse.command(`OPTIMIZE TABLE ${database}.${name} FINAL`);
+  const parts = await warehouse.query<{ table: string; rows: string; compressed: string; raw: string }>(
+    `SELECT table, sum(rows) AS rows, sum(data_compressed_bytes) AS compressed,
+       sum(data_uncompressed_bytes) AS raw
+     FROM system.parts WHERE database = '${database}' AND active GROUP BY table ORDER BY table`,
+  );
+  const perEvent = (value: string, digits: number) =>
+    Math.round((Number(value) / events) * 10 ** digits) / 10 ** digits;
+  return parts
+    .filter((part) => Number(part.rows) > 0)
+    .map((part) => ({
+      table: part.table,
+      rows: Number(part.rows),
+      rowsPerEvent: perEvent(part.rows, 3),
+      compressedBytesPerEvent: perEvent(part.compressed, 1),
+      uncompressedBytesPerEvent: perEvent(part.raw, 1),
+    }));
+}
+
+export async function benchSink(
+  brokers: string,
+  clickhouse: { url: string; pid: number },
+  total: number,
+): Promise<SinkFigures> {
+  const clickhouseUrl = clickhouse.url;
   const stamp = Date.now().toString(36);
   const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.WARN });
   const warehouse = new ClickHouseServerWarehouse({ url: clickhouseUrl });
@@ -122,6 +174,8 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     // (i) the ceiling: the sink's own planned rows, inserted directly in large batches.
     const ceilingDb = `bench_ceiling_${stamp}`;
     await migrate(warehouse, ceilingDb);
+    const ceilingServerCpu = await cpuMeter(clickhouse.pid);
+    const ceilingCpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < corpus.length; i += 50_000) {
       const plan = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j)));
@@ -130,6 +184,9 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       });
     }
     const ceilingSeconds = (performance.now() - started) / 1_000;
+    const ceilingCpu = process.cpuUsage(ceilingCpuBefore);
+    const ceilingCpuSeconds = (ceilingCpu.user + ceilingCpu.system) / 1e6;
+    const ceilingServerCpuSeconds = await ceilingServerCpu.stop();
     console.log(`  ceiling (direct insert): ${rate(ceilingSeconds)} events/s`);
     await warehouse.command(`DROP DATABASE ${ceilingDb}`);
 
@@ -139,6 +196,7 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
     await ensureTopics(admin, { prefix: `bench${stamp}.` });
     await produce(kafka, corpus);
     const sinkDb = `bench_sink_${stamp}`;
+    const sinkServerCpu = await cpuMeter(clickhouse.pid);
     const sink = await drainWithSink(
       brokers,
       `bench${stamp}.`,
@@ -151,10 +209,13 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
         return Number(row?.n);
       },
     );
+    // Includes the polling count() queries, a few per second: small beside the inserts.
+    const sinkServerCpuSeconds = await sinkServerCpu.stop();
     const [rows] = await warehouse.query<{ n: string }>(
       `SELECT sum(rows) AS n FROM system.parts WHERE database = '${sinkDb}' AND active`,
     );
     console.log(`  sink -> server: ${rate(sink.seconds)} events/s, peak RSS ${sink.peakRssMb} MB`);
+    const storage = await storagePerEvent(warehouse, sinkDb, total);
     await warehouse.command(`DROP DATABASE ${sinkDb}`);
 
     // (ii) the peer: Kafka table engine + materialized view over a JSON copy of the same events.
@@ -173,8 +234,12 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
       }
       await produce(kafka, jsonRows);
       await migrate(warehouse, peerDb);
-      const columns =
-        'message_id String, source String, resource_type String, event_topic String, entity_id String, sequence_number UInt64, payload_version String, subscriber_id Nullable(String), sender_timestamp DateTime, received_at DateTime, received_at_ms UInt64, kafka_topic String, kafka_partition UInt32, kafka_offset UInt64, payload String';
+      // The queue's columns are the event log's own (all but inserted_at, which the view sets), read from the
+      // migrated table, so a column a later migration adds cannot make the peer refuse every row.
+      const eventColumns = await warehouse.query<{ name: string; type: string }>(
+        `SELECT name, type FROM system.columns WHERE database = '${peerDb}' AND table = 'events' AND name != 'inserted_at'`,
+      );
+      const columns = eventColumns.map((c) => `${c.name} ${c.type}`).join(', ');
       await warehouse.command(
         `CREATE TABLE ${peerDb}.queue (${columns}) ENGINE = Kafka('${brokers}', '${jsonTopic}', 'peer-${stamp}', 'JSONEachRow')`,
       );
@@ -241,6 +306,11 @@ export async function benchSink(brokers: string, clickhouseUrl: string, total: n
         peerEventsPerSec === undefined
           ? undefined
           : Math.round((sinkEventsPerSec / peerEventsPerSec) * 100) / 100,
+      sinkCpuMsPer1kEvents: cpuMsPerThousand(sink.cpuSeconds, total),
+      serverCpuMsPer1kEventsSink: cpuMsPerThousand(sinkServerCpuSeconds, total),
+      ceilingCpuMsPer1kEvents: cpuMsPerThousand(ceilingCpuSeconds, total),
+      serverCpuMsPer1kEventsCeiling: cpuMsPerThousand(ceilingServerCpuSeconds, total),
+      storage,
     };
   } finally {
     await warehouse.close();
