@@ -2,8 +2,8 @@
  * Sink throughput. N realistic events are preloaded into the topics; then the real sink (compiled, its own
  * process) drains them into the ClickHouse server. Baselines in the same run: (i) the ceiling, the same rows
  * inserted straight with @clickhouse/client in 50k-event batches; (ii) the peer, ClickHouse's own Kafka table
- * engine with a materialized view consuming a JSON copy of the same events (their event-log rows) into a
- * table like `events`. Also the sink into chDB. For sizing: CPU per 1,000 events of the sink and of the server,
+ * engine with materialized views filling `events` and `reviews` from a JSON copy of the same events
+ * (kafka-engine-peer.ts). Also the sink into chDB. For sizing: CPU per 1,000 events of the sink and of the server,
  * and the bytes each table keeps per event once merged (system.parts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,14 +15,17 @@ import { ensureTopics } from '@okendo/infra/kafka';
 import { ClickHouseServerWarehouse, type ConsumedMessage, planBatch, writeRows } from '@okendo/sink';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { buildCorpus, type CorpusMessage } from './event-corpus.js';
+import { type PeerFigures, runKafkaEnginePeer } from './kafka-engine-peer.js';
 import { cpuMeter, cpuMsPerThousand, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
 
 export interface SinkFigures {
   events: number;
   ceilingEventsPerSec: number;
   sinkEventsPerSec: number;
-  sinkRowsPerSec: number;
+  /** rows the sink writes per event, over all tables (the ceiling's plan of the same corpus) */
+  sinkRowsPerEvent: number;
   peerEventsPerSec: number | undefined;
+  peerRowsPerEvent: number | undefined;
   peerNote?: string;
   chdbEventsPerSec: number | undefined;
   sinkPeakRssMb: number;
@@ -77,30 +80,6 @@ async function produce(
     });
   }
   await producer.disconnect();
-}
-
-/** Polls until the table holds `total` rows or the time is up; returns rows per second either way. */
-async function consumptionRate(
-  warehouse: ClickHouseServerWarehouse,
-  table: string,
-  total: number,
-  budgetMs: number,
-) {
-  const started = performance.now();
-  let count = 0;
-  while (performance.now() - started < budgetMs) {
-    const [row] = await warehouse
-      .query<{ n: string }>(`SELECT count() AS n FROM ${table}`)
-      .catch(() => [{ n: '0' }]);
-    count = Number(row?.n);
-    if (count >= total) break;
-    await sleep(250);
-  }
-  return {
-    rowsPerSecond: Math.round(count / ((performance.now() - started) / 1_000)),
-    complete: count >= total,
-    count,
-  };
 }
 
 /** Drains the preloaded topics with a compiled sink process; returns seconds from its start-up line to done. */
@@ -177,8 +156,10 @@ export async function benchSink(
     const ceilingServerCpu = await cpuMeter(clickhouse.pid);
     const ceilingCpuBefore = process.cpuUsage();
     const started = performance.now();
+    let plannedRows = 0;
     for (let i = 0; i < corpus.length; i += 50_000) {
       const plan = planBatch(corpus.slice(i, i + 50_000).map((m, j) => asConsumed(m, i + j)));
+      for (const rows of plan.rows.values()) plannedRows += rows.length;
       await writeRows(warehouse, ceilingDb, plan.rows, {
         retry: { initialBackoffMs: 100, maxBackoffMs: 1_000 },
       });
@@ -211,15 +192,16 @@ export async function benchSink(
     );
     // Includes the polling count() queries, a few per second: small beside the inserts.
     const sinkServerCpuSeconds = await sinkServerCpu.stop();
-    const [rows] = await warehouse.query<{ n: string }>(
-      `SELECT sum(rows) AS n FROM system.parts WHERE database = '${sinkDb}' AND active`,
+    const [reviews] = await warehouse.query<{ n: string }>(
+      `SELECT count() AS n FROM ${sinkDb}.reviews FINAL WHERE is_deleted = 0`,
     );
+    const sinkCurrentReviews = Number(reviews?.n ?? 0);
     console.log(`  sink -> server: ${rate(sink.seconds)} events/s, peak RSS ${sink.peakRssMb} MB`);
     const storage = await storagePerEvent(warehouse, sinkDb, total);
     await warehouse.command(`DROP DATABASE ${sinkDb}`);
 
-    // (ii) the peer: Kafka table engine + materialized view over a JSON copy of the same events.
-    let peerEventsPerSec: number | undefined;
+    // (ii) the peer: Kafka table engine + materialized views into `events` and `reviews` (kafka-engine-peer.ts).
+    let peer: PeerFigures | undefined;
     let peerNote: string | undefined;
     const peerDb = `bench_peer_${stamp}`;
     const jsonTopic = `bench${stamp}.json`;
@@ -233,26 +215,22 @@ export async function benchSink(
           jsonRows.push({ topic: jsonTopic, key: String(row['entity_id']), value: JSON.stringify(row) });
       }
       await produce(kafka, jsonRows);
-      await migrate(warehouse, peerDb);
-      // The queue's columns are the event log's own (all but inserted_at, which the view sets), read from the
-      // migrated table, so a column a later migration adds cannot make the peer refuse every row.
-      const eventColumns = await warehouse.query<{ name: string; type: string }>(
-        `SELECT name, type FROM system.columns WHERE database = '${peerDb}' AND table = 'events' AND name != 'inserted_at'`,
-      );
-      const columns = eventColumns.map((c) => `${c.name} ${c.type}`).join(', ');
-      await warehouse.command(
-        `CREATE TABLE ${peerDb}.queue (${columns}) ENGINE = Kafka('${brokers}', '${jsonTopic}', 'peer-${stamp}', 'JSONEachRow')`,
-      );
-      await warehouse.command(
-        `CREATE MATERIALIZED VIEW ${peerDb}.consumer TO ${peerDb}.events AS SELECT *, now() AS inserted_at FROM ${peerDb}.queue`,
-      );
-      // Bounded: the 18.16 engine is slow; a partial drain still gives its rate.
-      const peer = await consumptionRate(warehouse, `${peerDb}.events`, total, 180_000);
-      if (peer.count > 0) peerEventsPerSec = peer.rowsPerSecond;
-      if (!peer.complete)
-        peerNote = `the Kafka engine consumed ${peer.count} of ${total} events before stalling or the 180 s budget`;
+      peer = await runKafkaEnginePeer({
+        warehouse,
+        admin,
+        brokers,
+        database: peerDb,
+        jsonTopic,
+        consumerGroup: `peer-${stamp}`,
+        total,
+        reviewEvents: corpus.filter((m) => m.resourceType === 'review').length,
+        budgetMs: 180_000,
+      });
+      peerNote = peer.note;
+      if (peer.currentReviews !== undefined && peer.currentReviews !== sinkCurrentReviews)
+        peerNote = `the peer ends with ${peer.currentReviews} current reviews, the sink with ${sinkCurrentReviews}`;
       console.log(
-        `  peer (Kafka engine + MV, events table only): ${peerEventsPerSec} events/s ${peerNote ?? ''}`,
+        `  peer (Kafka engine + views into events and reviews): ${peer.eventsPerSec} events/s, ${peer.rowsPerEvent} rows per event ${peerNote ?? ''}`,
       );
     } catch (error) {
       peerNote = `Kafka engine peer failed: ${(error as Error).message}`;
@@ -260,6 +238,7 @@ export async function benchSink(
     } finally {
       await warehouse.command(`DROP DATABASE IF EXISTS ${peerDb}`).catch(() => undefined);
     }
+    const peerEventsPerSec = peer?.eventsPerSec;
 
     // The real sink, into embedded chDB in a data dir of its own, counted through the sink's /sql (chDB is
     // locked by the process that opened it). Its own consumer group reads the same preloaded topics again.
@@ -295,8 +274,9 @@ export async function benchSink(
       events: total,
       ceilingEventsPerSec: rate(ceilingSeconds),
       sinkEventsPerSec,
-      sinkRowsPerSec: Math.round(Number(rows?.n ?? 0) / sink.seconds),
+      sinkRowsPerEvent: Math.round((plannedRows / total) * 100) / 100,
       peerEventsPerSec,
+      peerRowsPerEvent: peer?.rowsPerEvent,
       ...(peerNote === undefined ? {} : { peerNote }),
       chdbEventsPerSec,
       sinkPeakRssMb: sink.peakRssMb,
