@@ -71,8 +71,8 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
         ({ pipeline, admin } = started);
         db = pipeline.database;
       },
-      // Long enough that the concurrent posts below meet in one flush.
-      { SINK_MAX_WAIT_MS: '1500', SINK_LAG_INTERVAL_MS: '200' },
+      // Long enough that the concurrent posts below meet in one flush (and no early flush once caught up).
+      { SINK_MAX_WAIT_MS: '1500', SINK_FLUSH_WHEN_CAUGHT_UP: 'false', SINK_LAG_INTERVAL_MS: '200' },
     );
 
     it('dead-letters the one refused row with the ClickHouse error, stores the rest, commits, lag back to 0', async () => {

@@ -107,4 +107,60 @@ describe('BatchAccumulator', () => {
     await accumulator.add([]);
     expect(flushes).toHaveLength(0);
   });
+
+  describe('flushWhenCaughtUp', () => {
+    const limits = { maxMessages: 1_000, maxBytes: 1_000_000, maxWaitMs: HOUR, flushWhenCaughtUp: true };
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('flushes on the next turn when every waiting batch ended at its high watermark, all batches of that turn together', async () => {
+      const { flushes, finish, flush } = recordingFlush();
+      const accumulator = new BatchAccumulator(limits, flush);
+      const a = accumulator.add(messages(2), { caughtUp: true });
+      const b = accumulator.add(messages(3, 10, 2), { caughtUp: true });
+      expect(flushes).toHaveLength(0);
+      await nextTurn();
+      expect(flushes.map((f) => f.length)).toEqual([5]);
+      finish[0]?.();
+      await Promise.all([a, b]);
+    });
+
+    it('waits for maxWaitMs when a batch has a backlog behind it (batches fill up under load)', async () => {
+      const { flushes, flush } = recordingFlush();
+      const accumulator = new BatchAccumulator(limits, flush);
+      const waiting = [
+        accumulator.add(messages(2), { caughtUp: true }),
+        accumulator.add(messages(2, 10, 2), { caughtUp: false }),
+      ];
+      await nextTurn();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(flushes).toHaveLength(0);
+      accumulator.abort(new Error('done'));
+      for (const add of waiting) await expect(add).rejects.toThrow('done');
+    });
+
+    it('is off unless asked for: a caught-up batch still waits maxWaitMs', async () => {
+      const { flushes, flush } = recordingFlush();
+      const accumulator = new BatchAccumulator({ ...limits, flushWhenCaughtUp: false }, flush);
+      const waiting = accumulator.add(messages(2), { caughtUp: true });
+      await nextTurn();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(flushes).toHaveLength(0);
+      accumulator.abort(new Error('done'));
+      await expect(waiting).rejects.toThrow('done');
+    });
+
+    it('after a flush, the next caught-up batch flushes at once again', async () => {
+      const { flushes, finish, flush } = recordingFlush();
+      const accumulator = new BatchAccumulator(limits, flush);
+      const first = accumulator.add(messages(1), { caughtUp: true });
+      await nextTurn();
+      finish[0]?.();
+      await first;
+      const second = accumulator.add(messages(1, 10, 1), { caughtUp: true });
+      await nextTurn();
+      expect(flushes).toHaveLength(2);
+      finish[1]?.();
+      await second;
+    });
+  });
 });

@@ -34,6 +34,8 @@ export interface SinkConfig {
   maxBatchMessages: number;
   maxBatchBytes: number;
   maxWaitMs: number;
+  /** Flush at once, without waiting maxWaitMs for batch-mates, when the consumer has caught up (live traffic). */
+  flushWhenCaughtUp: boolean;
   /** How long the group waits for a silent (crashed) sink before giving its partitions to the others. */
   sessionTimeoutMs: number;
   retryInitialBackoffMs: number;
@@ -116,6 +118,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): Readonly<S
     maxBatchMessages: read.integer('SINK_MAX_BATCH_MESSAGES', 5_000, { min: 1, max: 1_000_000 }),
     maxBatchBytes: read.integer('SINK_MAX_BATCH_BYTES', 16 * 1_048_576, { min: 1_024, max: 1_073_741_824 }),
     maxWaitMs: read.integer('SINK_MAX_WAIT_MS', 250, { min: 0, max: 60_000 }),
+    flushWhenCaughtUp: read.boolean('SINK_FLUSH_WHEN_CAUGHT_UP', true),
     sessionTimeoutMs: read.integer('SINK_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     retryInitialBackoffMs: read.integer('SINK_RETRY_INITIAL_BACKOFF_MS', 200, { min: 1, max: 60_000 }),
     retryMaxBackoffMs: read.integer('SINK_RETRY_MAX_BACKOFF_MS', 30_000, { min: 1, max: 600_000 }),

@@ -55,6 +55,7 @@ export async function startSink(config: Readonly<SinkConfig>): Promise<RunningSi
       maxMessages: config.maxBatchMessages,
       maxBytes: config.maxBatchBytes,
       maxWaitMs: config.maxWaitMs,
+      flushWhenCaughtUp: config.flushWhenCaughtUp,
     },
     retry: { initialBackoffMs: config.retryInitialBackoffMs, maxBackoffMs: config.retryMaxBackoffMs },
     sessionTimeoutMs: config.sessionTimeoutMs,

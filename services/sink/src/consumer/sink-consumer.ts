@@ -198,7 +198,8 @@ export class SinkConsumer {
       heartbeat().catch(() => undefined);
     }, HEARTBEAT_EVERY_MS);
     try {
-      await this.accumulator.add(messages);
+      // offsetLag: how far the partition's high watermark is beyond this batch's last message.
+      await this.accumulator.add(messages, { caughtUp: batch.offsetLag() === '0' });
     } finally {
       clearInterval(beat);
     }
