@@ -93,8 +93,14 @@ try {
   const atLeast = (value: number | undefined, limit: number): boolean | undefined =>
     value === undefined ? undefined : value >= limit;
   // Every load and every process measured gets a row: a figure missing from the table is not a goal met.
+  // At 1,000 events/s the goal is sub-second (an operator alerting on a one-star review); other rates keep 2 s.
   const freshnessGoals: Goal[] = (freshness?.rates ?? []).flatMap((r): Goal[] => [
-    [`freshness p99 < 2 s at ${r.targetRate}/s`, r.p99Ms, below(r.p99Ms, 2_000)],
+    ...(r.targetRate === 1_000
+      ? ([
+          [`freshness p50 < 300 ms at ${r.targetRate}/s`, r.p50Ms, below(r.p50Ms, 300)],
+          [`freshness p99 < 1 s at ${r.targetRate}/s`, r.p99Ms, below(r.p99Ms, 1_000)],
+        ] satisfies Goal[])
+      : ([[`freshness p99 < 2 s at ${r.targetRate}/s`, r.p99Ms, below(r.p99Ms, 2_000)]] satisfies Goal[])),
     [
       `every request answered 2xx at ${r.targetRate}/s (failed + timed out)`,
       r.failed + r.timedOut,
@@ -109,18 +115,22 @@ try {
       ['sink >= 1.0x Kafka engine peer', sink?.sinkVsPeer, atLeast(sink?.sinkVsPeer, 1)],
       ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, atLeast(sink?.sinkVsCeiling, 0.5)],
       ...freshnessGoals,
-      ['ingest peak RSS < 150 MB (ingest bench)', ingest?.full.peakRssMb, below(ingest?.full.peakRssMb, 150)],
+      ['ingest peak RSS < 120 MB (ingest bench)', ingest?.full.peakRssMb, below(ingest?.full.peakRssMb, 120)],
       [
-        'ingest peak RSS < 150 MB (freshness runs)',
+        'ingest peak RSS < 120 MB (freshness runs)',
         freshness?.ingestPeakRssMb,
-        below(freshness?.ingestPeakRssMb, 150),
+        below(freshness?.ingestPeakRssMb, 120),
       ],
-      ['sink peak RSS < 300 MB (sink -> server)', sink?.sinkPeakRssMb, below(sink?.sinkPeakRssMb, 300)],
-      ['sink peak RSS < 300 MB (sink -> chDB)', sink?.chdbSinkPeakRssMb, below(sink?.chdbSinkPeakRssMb, 300)],
+      ['sink peak RSS < 250 MB (sink -> server)', sink?.sinkPeakRssMb, below(sink?.sinkPeakRssMb, 250)],
       [
-        'sink peak RSS < 300 MB (freshness runs)',
+        'sink peak RSS < 250 MB (sink -> chDB, the engine in-process)',
+        sink?.chdbSinkPeakRssMb,
+        below(sink?.chdbSinkPeakRssMb, 250),
+      ],
+      [
+        'sink peak RSS < 250 MB (freshness runs)',
         freshness?.sinkPeakRssMb,
-        below(freshness?.sinkPeakRssMb, 300),
+        below(freshness?.sinkPeakRssMb, 250),
       ],
     ] satisfies Goal[]
   ).map(([goal, value, met]) => ({
