@@ -51,11 +51,25 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
+ * `BENCH_PROFILE=cpu` or `heap` (or `cpu,heap`) profiles every service the bench starts: V8 writes a
+ * .cpuprofile / .heapprofile per process into output/bench/profiles when it exits (open them in Chrome DevTools
+ * or VS Code). Profiling slows the processes down: figures of a profiled run are not comparable.
+ */
+function profileFlags(): string[] {
+  const kinds = new Set((process.env['BENCH_PROFILE'] ?? '').split(',').map((kind) => kind.trim()));
+  const dir = `${repoRoot}output/bench/profiles`;
+  return [
+    ...(kinds.has('cpu') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+    ...(kinds.has('heap') ? ['--heap-prof', `--heap-prof-dir=${dir}`] : []),
+  ];
+}
+
+/**
  * Runs a compiled entry point (`npm run build` output) as its own process, so what is measured is what
  * production runs (no TypeScript loader in the process) and the load generator has its own event loop.
  */
 export function spawnCompiled(entry: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [entry, ...args], {
+  return spawn(process.execPath, [...profileFlags(), entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

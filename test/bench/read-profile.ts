@@ -1,0 +1,77 @@
+/**
+ * Reads a V8 profile written under BENCH_PROFILE (measure.ts) in the terminal: the functions with the most
+ * self time of a .cpuprofile, or the allocation sites holding the most memory of a .heapprofile (sampled
+ * allocations still live when the process exited), grouped by function and file.
+ *   npx tsx test/bench/read-profile.ts output/bench/profiles/CPU....cpuprofile [--top 25]
+ */
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../vitest.shared.js';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface CpuNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: CpuNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+}
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
+
+function where(frame: CallFrame): string {
+  const file = frame.url.replace(/^file:\/\//, '');
+  const shown = file.startsWith(repoRoot) ? relative(repoRoot, file) : file.replace(/.*node_modules\//, '');
+  return `${frame.functionName || '(anonymous)'} ${shown || '(native)'}:${frame.lineNumber + 1}`;
+}
+
+function top(totals: Map<string, number>, count: number): Array<[string, number]> {
+  return [...totals].sort((a, b) => b[1] - a[1]).slice(0, count);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '25' } },
+});
+const count = Number(values.top);
+for (const file of positionals) {
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile | { head: HeapNode };
+  const totals = new Map<string, number>();
+  if ('nodes' in profile) {
+    // Each sample is one tick of the sampling interval spent in that node (its self time).
+    const msPerSample = (profile.endTime - profile.startTime) / 1_000 / Math.max(1, profile.samples.length);
+    for (const node of profile.nodes) {
+      const key = where(node.callFrame);
+      totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
+    }
+    const all = [...totals.values()].reduce((a, b) => a + b, 0);
+    console.log(`${file}: ${Math.round(all)} ms sampled; self time`);
+    for (const [key, ms] of top(totals, count))
+      console.log(`${ms.toFixed(0).padStart(8)} ms ${((ms / all) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  } else {
+    const visit = (node: HeapNode) => {
+      const key = where(node.callFrame);
+      totals.set(key, (totals.get(key) ?? 0) + node.selfSize);
+      for (const child of node.children) visit(child);
+    };
+    visit(profile.head);
+    const all = [...totals.values()].reduce((a, b) => a + b, 0);
+    console.log(`${file}: ${(all / 1_048_576).toFixed(1)} MB sampled live at exit; by allocation site`);
+    for (const [key, bytes] of top(totals, count))
+      console.log(
+        `${(bytes / 1_048_576).toFixed(2).padStart(8)} MB ${((bytes / all) * 100).toFixed(1).padStart(5)}%  ${key}`,
+      );
+  }
+}
