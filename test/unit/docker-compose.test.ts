@@ -175,6 +175,18 @@ describe('docker-compose.yml: the services built here', () => {
     expect(runtime.instructions).toContain(`COPY --from=build /src/${pkg}/dist ${pkg}/dist`);
   });
 
+  it.each(built)('$name: copies the build of every workspace package it depends on', async (b) => {
+    const pkg = /^(.+)\/dist\/server\.js$/.exec(b.runtime.cmd?.at(-1) ?? '')?.[1] ?? '';
+    const packages = await workspaceClosure(pkg);
+    for (const dir of packages)
+      expect(b.runtime.instructions, dir).toContain(`COPY --from=build /src/${dir}/dist ${dir}/dist`);
+    // The sink applies the migrations, read at run time from infra/clickhouse/migrations (migrate.ts).
+    if (packages.includes('services/sink'))
+      expect(b.runtime.instructions).toContain(
+        'COPY --from=build /src/infra/clickhouse/migrations infra/clickhouse/migrations',
+      );
+  });
+
   it.each(built)('$name: sets every key its config reader requires', (b) => {
     // A missing or invalid key is a ConfigError listing them all (the service would exit 2).
     expect(b.refusal).toBeUndefined();
@@ -218,6 +230,31 @@ describe('docker-compose.yml: the services built here', () => {
     for (const host of addressed) expect(waitsFor, `${b.name} -> ${host}`).toContain(host);
   });
 });
+
+/** A workspace directory and the directories of every @okendo package it depends on, transitively. */
+async function workspaceClosure(dir: string, seen: string[] = []): Promise<string[]> {
+  if (seen.includes(dir)) return seen;
+  seen.push(dir);
+  const manifest = JSON.parse(await readFile(join(repoRoot, dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const root = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { workspaces: string[] };
+  for (const name of Object.keys(manifest.dependencies ?? {}).filter((n) => n.startsWith('@okendo/'))) {
+    const workspace = await findWorkspace(root.workspaces, name);
+    await workspaceClosure(workspace, seen);
+  }
+  return seen;
+}
+
+async function findWorkspace(workspaces: readonly string[], name: string): Promise<string> {
+  for (const dir of workspaces) {
+    const manifest = JSON.parse(await readFile(join(repoRoot, dir, 'package.json'), 'utf8')) as {
+      name: string;
+    };
+    if (manifest.name === name) return dir;
+  }
+  throw new Error(`no workspace is named ${name}`);
+}
 
 /** Whether a compose service answers on this port: its reader's port, or one its definition names. */
 function listensOn(name: string, port: number): boolean {
