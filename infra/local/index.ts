@@ -18,6 +18,7 @@ export {
   waitForKafka,
 } from './kafka.js';
 export {
+  activeControllerId,
   type LocalKafkaCluster,
   type LocalKafkaNode,
   liveBrokerIds,

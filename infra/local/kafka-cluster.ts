@@ -5,7 +5,7 @@
  * replication factor 3 and min.insync.replicas 2, acks=all writes. Nodes can be stopped, crashed and restarted
  * one by one on their data, for failover tests.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -229,4 +229,25 @@ export async function partitionLeader(
   } finally {
     await client.disconnect();
   }
+}
+
+/**
+ * The node id of the active controller (the metadata quorum's leader), from the quorum-state file each node keeps
+ * in its metadata log dir: the newest epoch wins. kafkajs cannot ask (no DescribeQuorum), and in KRaft the
+ * Metadata answer's controller id is any broker. Undefined before any election was recorded.
+ */
+export async function activeControllerId(cluster: LocalKafkaCluster): Promise<number | undefined> {
+  let newest: { leaderId: number; leaderEpoch: number } | undefined;
+  for (const node of cluster.nodes) {
+    const file = join(node.dir, 'data', '__cluster_metadata-0', 'quorum-state');
+    try {
+      const state = JSON.parse(await readFile(file, 'utf8')) as { leaderId?: number; leaderEpoch?: number };
+      const { leaderId, leaderEpoch } = state;
+      if (typeof leaderId !== 'number' || typeof leaderEpoch !== 'number' || leaderId < 0) continue;
+      if (newest === undefined || leaderEpoch > newest.leaderEpoch) newest = { leaderId, leaderEpoch };
+    } catch {
+      // not written yet, or being rewritten: the other nodes' files answer
+    }
+  }
+  return newest?.leaderId;
 }
