@@ -17,6 +17,18 @@ export {
   stopKafka,
   waitForKafka,
 } from './kafka.js';
+export {
+  activeControllerId,
+  type LocalKafkaCluster,
+  type LocalKafkaNode,
+  liveBrokerIds,
+  partitionLeader,
+  restartKafkaNode,
+  type StartKafkaClusterOptions,
+  startKafkaCluster,
+  stopKafkaCluster,
+  stopKafkaNode,
+} from './kafka-cluster.js';
 export { freePort } from './ports.js';
 export { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
 export {
@@ -29,4 +41,10 @@ export {
   stopPrometheus,
 } from './prometheus.js';
 export { type InfraState, readState, writeState } from './state.js';
-export { kafkaVersion, PINNED_KAFKA_VERSION } from './versions.js';
+export {
+  kafkaLogsThroughLog4j2,
+  kafkaVersion,
+  PINNED_KAFKA_4_VERSION,
+  PINNED_KAFKA_VERSION,
+  VERIFIED_KAFKA_VERSIONS,
+} from './versions.js';

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { execFileAsync, findExecutable, localAsset } from './commands.js';
 import { freePort } from './ports.js';
 import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
-import { kafkaVersion } from './versions.js';
+import { kafkaLogsThroughLog4j2, kafkaVersion } from './versions.js';
 
 const kafkaAssets = localAsset('kafka');
 
@@ -46,7 +46,7 @@ export interface StartKafkaOptions {
   detached?: boolean;
   readyTimeoutMs?: number;
   /** Restart a stopped broker on its old data dir and ports (fault tests); a fresh temp dir otherwise. */
-  reuse?: Pick<LocalKafka, 'dir' | 'brokerPort' | 'controllerPort' | 'saslSslPort'>;
+  reuse?: Pick<LocalKafka, 'dir' | 'brokerPort' | 'controllerPort' | 'saslSslPort'> & { version?: string };
   /** Also listen with SASL_SSL (the PLAINTEXT listener stays, for the broker itself and readiness). */
   saslSsl?: KafkaSaslSslListener;
 }
@@ -83,6 +83,8 @@ export async function resolveKafkaClasspath(version = kafkaVersion()): Promise<s
         join(kafkaAssets, 'pom.xml'),
         'dependency:build-classpath',
         `-Dkafka.version=${version}`,
+        // The pom's log4j2 profile (4.x); without it, reload4j (3.x).
+        ...(kafkaLogsThroughLog4j2(version) ? ['-Dkafka.logging=log4j2'] : []),
         `-Dmdep.outputFile=${classpathFile}`,
       ],
       { maxBuffer: 16 * 1024 * 1024 },
@@ -96,7 +98,7 @@ export async function resolveKafkaClasspath(version = kafkaVersion()): Promise<s
   return (await readFile(classpathFile, 'utf8')).trim();
 }
 
-async function javaBinary(): Promise<string> {
+export async function javaBinary(): Promise<string> {
   const fromHome = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : undefined;
   if (fromHome !== undefined && existsSync(fromHome)) return fromHome;
   const java = await findExecutable('java');
@@ -120,7 +122,7 @@ export async function keytoolBinary(): Promise<string> {
 }
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding, as Kafka's Uuid prints them. */
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
@@ -160,35 +162,55 @@ function saslSslProperties(listener: KafkaSaslSslListener): string[] {
   return lines;
 }
 
-function serverProperties(
-  dir: string,
-  brokerPort: number,
-  controllerPort: number,
-  sasl?: { port: number; listener: KafkaSaslSslListener },
-): string {
+/** Where one KRaft node listens and keeps its data, and the quorum it belongs to. */
+export interface NodeLayout {
+  nodeId: number;
+  dir: string;
+  brokerPort: number;
+  controllerPort: number;
+  /** controller.quorum.voters: every voter's id@host:port (a static quorum) */
+  voters: string;
+  /** brokers in the cluster: internal topics and broker defaults get min(3, n) copies, min ISR one less */
+  clusterSize: number;
+}
+
+function serverProperties(node: NodeLayout, sasl?: { port: number; listener: KafkaSaslSslListener }): string {
   const saslListener = sasl === undefined ? '' : `,SASL_SSL://127.0.0.1:${sasl.port}`;
+  const copies = Math.min(3, node.clusterSize);
+  const minInsync = Math.max(1, copies - 1);
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}${saslListener}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}${saslListener}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${node.voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}${saslListener}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.brokerPort}${saslListener}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl === undefined ? '' : ',SASL_SSL:SASL_SSL'}`,
     ...(sasl === undefined ? [] : saslSslProperties(sasl.listener)),
-    `log.dirs=${join(dir, 'data')}`,
+    `log.dirs=${join(node.dir, 'data')}`,
     // Topics are created explicitly by an admin step (infra/ declares them), never on first use.
     'auto.create.topics.enable=false',
     'num.partitions=1',
-    'default.replication.factor=1',
-    'min.insync.replicas=1',
-    'offsets.topic.replication.factor=1',
+    // On a cluster the internal topics (group offsets, transactions) are as durable as the pipeline's own.
+    `default.replication.factor=${copies}`,
+    `min.insync.replicas=${minInsync}`,
+    `offsets.topic.replication.factor=${copies}`,
     'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${copies}`,
+    `transaction.state.log.min.isr=${minInsync}`,
     'transaction.state.log.num.partitions=2',
-    // A single-node test broker: don't wait for more consumers before the first rebalance.
+    // Never elect a replica that missed acknowledged writes (the default; stated because the guarantee rests on it).
+    'unclean.leader.election.enable=false',
+    ...(node.clusterSize > 1
+      ? [
+          // A SIGKILLed broker is fenced (its partitions get new leaders) once its heartbeats are missed for
+          // this long: Kafka's 9 s default would be most of the failover gap; on loopback 4 s is ample.
+          'broker.session.timeout.ms=4000',
+          'broker.heartbeat.interval.ms=500',
+        ]
+      : []),
+    // A test broker: don't wait for more consumers before the first rebalance.
     'group.initial.rebalance.delay.ms=0',
     'log.flush.interval.messages=9223372036854775807',
     'num.network.threads=2',
@@ -198,12 +220,79 @@ function serverProperties(
   ].join('\n');
 }
 
+/** The JVM flags of a broker or of its storage formatting: heap, logging backend per version, classpath. */
+export function jvmArguments(version: string, argFile: string, maxHeapMb: number): string[] {
+  const logging = kafkaLogsThroughLog4j2(version)
+    ? `-Dlog4j2.configurationFile=${join(kafkaAssets, 'log4j2.properties')}`
+    : `-Dlog4j.configuration=file:${join(kafkaAssets, 'log4j.properties')}`;
+  return [
+    '-Xms64m',
+    `-Xmx${maxHeapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    logging,
+    `@${argFile}`,
+  ];
+}
+
+/** Writes a node's server.properties and JVM @argfile (the long classpath stays off the command line). */
+export async function writeNodeFiles(
+  node: NodeLayout,
+  classpath: string,
+  sasl?: { port: number; listener: KafkaSaslSslListener },
+): Promise<{ propertiesFile: string; argFile: string }> {
+  const propertiesFile = join(node.dir, 'server.properties');
+  // It may hold passwords (keystore, PLAIN users): only this user reads it.
+  await writeFile(propertiesFile, serverProperties(node, sasl), { mode: 0o600 });
+  const argFile = join(node.dir, 'java.args');
+  await writeFile(argFile, `-cp ${classpath}\n`);
+  return { propertiesFile, argFile };
+}
+
+export async function formatStorage(
+  java: string,
+  jvm: readonly string[],
+  clusterId: string,
+  propertiesFile: string,
+  extra: readonly string[] = [],
+): Promise<void> {
+  await execFileAsync(java, [
+    ...jvm,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    propertiesFile,
+    ...extra,
+  ]);
+}
+
+export function spawnBroker(java: string, jvm: readonly string[], propertiesFile: string, detached: boolean) {
+  const logFile = join(dirname(propertiesFile), 'kafka.log');
+  const child = spawnDaemon({
+    command: java,
+    args: [...jvm, 'kafka.Kafka', propertiesFile],
+    logFile,
+    detached,
+  });
+  if (child.pid === undefined) throw new Error(`could not start java for Kafka (see ${logFile})`);
+  return { pid: child.pid, logFile };
+}
+
+export async function logTail(logFile: string): Promise<string> {
+  const log = await readFile(logFile, 'utf8').catch(() => '');
+  return `--- ${logFile} (tail) ---\n${log.split('\n').slice(-30).join('\n')}`;
+}
+
 /** Starts a single-node KRaft broker on free loopback ports and waits until the admin client lists topics. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
   const started = Date.now();
-  const version = options.version ?? kafkaVersion();
-  const [classpath, java] = await Promise.all([resolveKafkaClasspath(version), javaBinary()]);
   const reuse = options.reuse;
+  // A restart runs the version its data was written by.
+  const version = options.version ?? reuse?.version ?? kafkaVersion();
+  const [classpath, java] = await Promise.all([resolveKafkaClasspath(version), javaBinary()]);
   const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), 'okendo-kafka-')));
   const brokerPort = reuse?.brokerPort ?? (await freePort());
   const controllerPort = reuse?.controllerPort ?? (await freePort());
@@ -213,48 +302,26 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     options.saslSsl === undefined || saslSslPort === undefined
       ? undefined
       : { port: saslSslPort, listener: options.saslSsl };
-  const propertiesFile = join(dir, 'server.properties');
-  // It may hold passwords (keystore, PLAIN users): only this user reads it.
-  await writeFile(propertiesFile, serverProperties(dir, brokerPort, controllerPort, sasl), { mode: 0o600 });
-  // A Java @argfile keeps the long classpath off the visible command line.
-  const argFile = join(dir, 'java.args');
-  await writeFile(argFile, `-cp ${classpath}\n`);
-  const jvm = [
-    '-Xms128m',
-    '-Xmx512m',
-    '-XX:+UseG1GC',
-    '-XX:TieredStopAtLevel=1',
-    '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(kafkaAssets, 'log4j.properties')}`,
-    `@${argFile}`,
-  ];
+  const node: NodeLayout = {
+    nodeId: 1,
+    dir,
+    brokerPort,
+    controllerPort,
+    voters: `1@127.0.0.1:${controllerPort}`,
+    clusterSize: 1,
+  };
+  const { propertiesFile, argFile } = await writeNodeFiles(node, classpath, sasl);
+  const jvm = jvmArguments(version, argFile, 512);
   if (reuse === undefined) {
     try {
-      await execFileAsync(java, [
-        ...jvm,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        newClusterId(),
-        '-c',
-        propertiesFile,
-        // KRaft keeps SCRAM credentials in the metadata log: they are written when the storage is formatted.
-        ...scramArguments(options.saslSsl),
-      ]);
+      // KRaft keeps SCRAM credentials in the metadata log: they are written when the storage is formatted.
+      await formatStorage(java, jvm, newClusterId(), propertiesFile, scramArguments(options.saslSsl));
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw new Error(`formatting Kafka storage failed: ${(error as Error).message}`);
     }
   }
-  const logFile = join(dir, 'kafka.log');
-  const child = spawnDaemon({
-    command: java,
-    args: [...jvm, 'kafka.Kafka', propertiesFile],
-    logFile,
-    detached: options.detached ?? false,
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start java for Kafka (see ${logFile})`);
+  const { pid, logFile } = spawnBroker(java, jvm, propertiesFile, options.detached ?? false);
   const brokers = `127.0.0.1:${brokerPort}`;
   try {
     await waitForKafka(brokers, {
@@ -262,12 +329,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
       abortIf: () => (isAlive(pid) ? undefined : 'the broker process exited'),
     });
   } catch (error) {
-    const log = await readFile(logFile, 'utf8').catch(() => '');
+    const tail = await logTail(logFile);
     await stopProcess(pid, 5_000);
     await rm(dir, { recursive: true, force: true });
-    throw new Error(
-      `${(error as Error).message}\n--- kafka.log (tail) ---\n${log.split('\n').slice(-30).join('\n')}`,
-    );
+    throw new Error(`${(error as Error).message}\n${tail}`);
   }
   return {
     kind: 'kafka',

@@ -74,6 +74,13 @@ export interface ScenarioDefinition {
    * it; after the drain it also plants a wrong column and an extra child row (plant-differences.ts).
    */
   withoutWarehouseDedupe?: boolean;
+  /** the version of the scenario's own broker (default: the pinned one) */
+  kafkaVersion?: string;
+  /**
+   * Brokers the test started and owns (a cluster, shared by its tests): the scenario starts no broker, and
+   * ctx.kafka / ctx.restartKafka throw (the test kills and restarts nodes through its own handle).
+   */
+  externalKafka?: { brokers: string; label: string };
 }
 
 export interface ScenarioResult {
@@ -186,9 +193,16 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
     phaseStart = Date.now();
   };
   // Both at once (the broker's JVM is the slow one); if one fails, the other is stopped before rethrowing.
-  const [startedKafka, startedClickHouse] = await Promise.allSettled([startKafka(), startClickHouseServer()]);
+  const external = definition.externalKafka;
+  const [startedKafka, startedClickHouse] = await Promise.allSettled([
+    external === undefined
+      ? startKafka(definition.kafkaVersion === undefined ? {} : { version: definition.kafkaVersion })
+      : Promise.resolve(undefined),
+    startClickHouseServer(),
+  ]);
   if (startedKafka.status === 'rejected' || startedClickHouse.status === 'rejected') {
-    if (startedKafka.status === 'fulfilled') await stopKafka(startedKafka.value, { kill: true });
+    if (startedKafka.status === 'fulfilled' && startedKafka.value !== undefined)
+      await stopKafka(startedKafka.value, { kill: true });
     if (startedClickHouse.status === 'fulfilled')
       await stopClickHouseServer(startedClickHouse.value, { kill: true });
     throw startedKafka.status === 'rejected'
@@ -197,6 +211,11 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   }
   let kafka = startedKafka.value;
   let clickhouse = startedClickHouse.value;
+  const ownKafka = (): LocalKafka => {
+    if (kafka === undefined)
+      throw new Error(`${definition.name} runs on ${external?.label}, not its own broker`);
+    return kafka;
+  };
   phase('infra');
   const warehouse = new ClickHouseServerWarehouse({ url: clickhouse.url });
   const ingestPort = await freePort();
@@ -214,7 +233,7 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   };
   const common = {
     ...ownInfra,
-    KAFKA_BROKERS: kafka.brokers,
+    KAFKA_BROKERS: external?.brokers ?? ownKafka().brokers,
     KAFKA_TOPIC_PREFIX: `${prefix}.`,
     LOG_LEVEL: process.env['FAULT_LOG_LEVEL'] ?? 'warn',
   };
@@ -247,7 +266,8 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
   const startIngest = () =>
     startService('ingest', ingestEnv, { port: ingestPort, logFile: join(dir, 'ingest.log') });
 
-  const notes: string[] = [];
+  // Which Kafka it ran on, in the report's detail column.
+  const notes: string[] = [external?.label ?? `Kafka ${ownKafka().version}`];
   const ledger = new DeliveryLedger();
   const gate = new TrafficGate();
   const services: ServiceProcess[] = [];
@@ -265,15 +285,16 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
     const [ingest, ...sinks] = services as [ServiceProcess, ...ServiceProcess[]];
     phase('services');
     const context: ScenarioContext = {
-      kafka,
+      get kafka() {
+        return ownKafka();
+      },
       clickhouse,
       ingest,
       sinks,
       gate,
       ledger,
       restartKafka: async () => {
-        kafka = await startKafka({ reuse: kafka });
-        context.kafka = kafka;
+        kafka = await startKafka({ reuse: ownKafka() });
       },
       restartClickHouse: async () => {
         clickhouse = await startClickHouseServer({ reuse: clickhouse });
@@ -427,7 +448,7 @@ async function run(definition: ScenarioDefinition): Promise<ScenarioResult> {
     await warehouse.close();
     // Everything was checked: nothing of this scenario needs a graceful stop, and SIGKILL saves the grace periods.
     await Promise.all(services.map((s) => stopService(s, 'SIGKILL')));
-    await stopKafka(kafka, { kill: true });
+    if (kafka !== undefined) await stopKafka(kafka, { kill: true });
     await stopClickHouseServer(clickhouse, { kill: true });
     if (!keepLogs) await rm(dir, { recursive: true, force: true });
   }

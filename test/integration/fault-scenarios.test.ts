@@ -5,7 +5,13 @@
  * self-test run with the warehouse's dedupe disabled proves the duplicates check can fail.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopClickHouseServer, stopKafka, waitUntil } from '@okendo/infra/local';
+import {
+  PINNED_KAFKA_4_VERSION,
+  stopClickHouseServer,
+  stopKafka,
+  VERIFIED_KAFKA_VERSIONS,
+  waitUntil,
+} from '@okendo/infra/local';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   runScenario,
@@ -22,7 +28,8 @@ import { POISON_ERROR } from '../traffic/poison-delivery.js';
 // Each scenario starts and kills its own native Kafka and ClickHouse, wherever the run's shared ones come from
 // (explicit KAFKA_BROKERS / CLICKHOUSE_URL included). Without the native toolchain they cannot run: skipped with
 // the reason, or, under REQUIRE_INFRA=1, failed with it.
-const missing = await nativeToolchainMissing();
+// Scenario a also runs on Kafka 4.x: every verified version's jars are needed.
+const missing = await nativeToolchainMissing(VERIFIED_KAFKA_VERSIONS);
 const required = process.env['REQUIRE_INFRA'] === '1';
 const skipReason =
   missing === undefined ? undefined : `they kill their own native Kafka and ClickHouse, and ${missing}`;
@@ -52,9 +59,11 @@ function failpointKill(name: string, failpoint: string): ScenarioDefinition {
   };
 }
 
-const scenarios: ScenarioDefinition[] = [
-  {
-    name: 'a. Kafka broker SIGKILL, restart',
+/** The broker crash, on the pinned version and again on the verified 4.x one (the version shows in the report). */
+function brokerKill(name: string, kafkaVersion?: string): ScenarioDefinition {
+  return {
+    name,
+    ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
     fault: async (ctx, heal) => {
       await stopKafka(ctx.kafka, { kill: true, keepData: true });
       ctx.log('broker killed');
@@ -62,7 +71,12 @@ const scenarios: ScenarioDefinition[] = [
       await ctx.restartKafka();
       heal();
     },
-  },
+  };
+}
+
+const scenarios: ScenarioDefinition[] = [
+  brokerKill('a. Kafka broker SIGKILL, restart'),
+  brokerKill(`a4. Kafka ${PINNED_KAFKA_4_VERSION} broker SIGKILL, restart`, PINNED_KAFKA_4_VERSION),
   {
     name: 'b. ClickHouse server SIGKILL, restart',
     fault: async (ctx, heal) => {

@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { freePort, isAlive, kafkaVersion, PINNED_KAFKA_VERSION, stopProcess } from '@okendo/infra/local';
+import {
+  freePort,
+  isAlive,
+  kafkaLogsThroughLog4j2,
+  kafkaVersion,
+  PINNED_KAFKA_4_VERSION,
+  PINNED_KAFKA_VERSION,
+  stopProcess,
+  VERIFIED_KAFKA_VERSIONS,
+} from '@okendo/infra/local';
 import { describe, expect, it } from 'vitest';
 
 describe('stopProcess', () => {
@@ -44,6 +53,17 @@ describe('kafkaVersion', () => {
   it('is the pinned version unless KAFKA_VERSION overrides it', () => {
     expect(kafkaVersion({})).toBe(PINNED_KAFKA_VERSION);
     expect(kafkaVersion({ KAFKA_VERSION: ' 4.1.1 ' })).toBe('4.1.1');
+  });
+
+  it('refuses 4.0.0, which cannot serve kafkajs consumer groups (JoinGroup v0-1 removed)', () => {
+    expect(() => kafkaVersion({ KAFKA_VERSION: '4.0.0' })).toThrow(/use 4.0.1\+/);
+    expect(kafkaVersion({ KAFKA_VERSION: '4.0.1' })).toBe('4.0.1');
+  });
+
+  it('logs through log4j2 from 4.x on, through reload4j before', () => {
+    expect(kafkaLogsThroughLog4j2(PINNED_KAFKA_VERSION)).toBe(false);
+    expect(kafkaLogsThroughLog4j2(PINNED_KAFKA_4_VERSION)).toBe(true);
+    expect(VERIFIED_KAFKA_VERSIONS).toEqual([PINNED_KAFKA_VERSION, PINNED_KAFKA_4_VERSION]);
   });
 
   it('rejects a malformed override with the offending value', () => {
