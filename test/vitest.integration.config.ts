@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { repoRoot, workspaceSources } from './vitest.shared.js';
@@ -6,7 +7,7 @@ import { repoRoot, workspaceSources } from './vitest.shared.js';
  * Integration tests against a real Kafka broker and a real ClickHouse (server and chDB), provided once for the
  * run by the global setup. Each test file runs in its own process (chDB binds one data dir per process).
  *
- * Two files at a time: every file owns its topics, consumer groups, databases and ports (names.ts, freePort)
+ * At least two files at a time: every file owns its topics, consumer groups, databases and ports (names.ts, freePort)
  * and most of a file's time is spent waiting (on Kafka, ClickHouse, a rate limit), so a second worker uses
  * the idle core. The files in SERIAL_FILES assert on elapsed time or on a time window a loaded machine could
  * shift: they run afterwards, one at a time, with nothing beside them.
@@ -70,7 +71,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: SERIAL_FILES,
-          maxWorkers: 2,
+          // vitest's default is one worker less than the cores: a single one on CI's 2 cores.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
         },
       },
       {
