@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { repoRoot, workspaceSources } from './vitest.shared.js';
 
@@ -10,5 +11,7 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
+    // vitest's default is one worker less than the cores: a single one on CI's 2 cores, leaving one idle.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

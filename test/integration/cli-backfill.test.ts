@@ -1,6 +1,8 @@
 /**
- * `okendo-pipeline backfill reviews` and `reconcile reviews` as processes against the Okendo fake (its default
- * rate limit, 2 requests/s) and a real pipeline (ingest, Kafka, sink, ClickHouse server):
+ * `okendo-pipeline backfill reviews` and `reconcile reviews` as processes against the Okendo fake and a real
+ * pipeline (ingest, Kafka, sink, ClickHouse server). The server block's fake allows 10 times Okendo's 2
+ * requests/s and the CLI is told so (OKENDO_API_REQUESTS_PER_SECOND): what it proves is resumption and gap
+ * finding, not pacing; the embedded block below runs at Okendo's real rate with the client's default pacing.
  * - 5,000 reviews: a run killed with SIGKILL mid-way, then run again, ends with exactly 5,000 reviews in
  *   reviews_current; reviews updated by webhooks first keep their webhook values (a snapshot is sequence 0);
  * - reconcile backfills only the days the warehouse lacks, and a second run finds no gap;
@@ -28,6 +30,9 @@ const infra = runInfra();
 const missing = infra.unavailable.kafka ?? infra.unavailable.clickhouse;
 const TOTAL = 5_000;
 const WEBHOOK_UPDATED = 60;
+/** The server block's fake and client: Okendo's limit and the client's default margin under it, times 10. */
+const FAST_FAKE_LIMIT = { perSecond: 20, burst: 2 };
+const FAST_CLIENT_RATE = '18';
 
 describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
   titleWithSkipReason('backfill and reconcile of reviews (ClickHouse server)', missing),
@@ -66,7 +71,7 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       const brokers = infra.kafka?.brokers;
       const endpoint = infra.clickhouse;
       if (brokers === undefined || endpoint === undefined) throw new Error('unreachable: suite is skipped');
-      fake = await FakeOkendo.start({ userId, apiKey, routes: [catalog.route] });
+      fake = await FakeOkendo.start({ userId, apiKey, rateLimit: FAST_FAKE_LIMIT, routes: [catalog.route] });
       pipeline = await startTestPipeline(brokers, { kind: 'server', endpoint });
       admin = kafkaClient(brokers).admin();
       await admin.connect();
@@ -81,6 +86,7 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
         OKENDO_API_URL: fake.url,
         OKENDO_USER_ID: userId,
         OKENDO_API_KEY: apiKey,
+        OKENDO_API_REQUESTS_PER_SECOND: FAST_CLIENT_RATE,
         OKENDO_PIPELINE_ACTOR: 'backfill-test',
       };
     }, 120_000);
@@ -146,7 +152,7 @@ describe.skipIf(infra.kafka === undefined || infra.clickhouse === undefined)(
       // The resume re-reads at most the page in flight at the kill.
       expect(summary.publishedThisRun).toBeLessThanOrEqual(TOTAL - publishedBeforeKill + 100);
       console.info(
-        `backfill against the fake (2 requests/s, 100 reviews a page): resumed run ${summary.publishedThisRun} ` +
+        `backfill against the fake (20 requests/s, 100 reviews a page): resumed run ${summary.publishedThisRun} ` +
           `reviews in ${summary.seconds} s = ${summary.perSecond} reviews/s`,
       );
       await expect(readFile(checkpoint)).rejects.toMatchObject({ code: 'ENOENT' });

@@ -1,63 +1,16 @@
 /**
  * The promise to a data team, under faults: every event acknowledged with a 2xx ends up in ClickHouse once, in
- * its latest state, whatever crashed in between. Each scenario owns its broker, server and service processes
- * (see harness/fault-scenario.ts); results feed the reliability report printed at the end of the run. A
- * self-test run with the warehouse's dedupe disabled proves the duplicates check can fail.
+ * its latest state, whatever crashed in between. This file: the broker, the ClickHouse server and the ingest
+ * fail (the sink's own faults are in fault-scenarios-sink.test.ts). Each scenario owns its broker, server and
+ * service processes (see harness/fault-scenario.ts); results feed the reliability report printed at the end of
+ * the run. A self-test run with the warehouse's dedupe disabled proves the duplicates check can fail.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  PINNED_KAFKA_4_VERSION,
-  stopClickHouseServer,
-  stopKafka,
-  VERIFIED_KAFKA_VERSIONS,
-  waitUntil,
-} from '@okendo/infra/local';
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  runScenario,
-  type ScenarioContext,
-  type ScenarioDefinition,
-  type ScenarioResult,
-} from '../harness/fault-scenario.js';
-import { titleWithSkipReason } from '../harness/infra.js';
-import { nativeToolchainMissing } from '../harness/native-toolchain.js';
-import { type ServiceProcess, stopService } from '../harness/service-process.js';
-import { plantedPoison } from '../traffic/planned-deliveries.js';
-import { POISON_ERROR } from '../traffic/poison-delivery.js';
-
-// Each scenario starts and kills its own native Kafka and ClickHouse, wherever the run's shared ones come from
-// (explicit KAFKA_BROKERS / CLICKHOUSE_URL included). Without the native toolchain they cannot run: skipped with
-// the reason, or, under REQUIRE_INFRA=1, failed with it.
-// Scenario a also runs on Kafka 4.x: every verified version's jars are needed.
-const missing = await nativeToolchainMissing(VERIFIED_KAFKA_VERSIONS);
-const required = process.env['REQUIRE_INFRA'] === '1';
-const skipReason =
-  missing === undefined ? undefined : `they kill their own native Kafka and ClickHouse, and ${missing}`;
-
-function sink(ctx: ScenarioContext, index: number): ServiceProcess {
-  const process = ctx.sinks[index];
-  if (process === undefined) throw new Error(`no sink ${index}`);
-  return process;
-}
-
-/** The sink's first start carries a failpoint: it SIGKILLs itself there; the restart runs without it. */
-function failpointKill(name: string, failpoint: string): ScenarioDefinition {
-  return {
-    name,
-    // Two flushes pass first, so the kill lands mid-traffic with work on both sides of it (this traffic makes
-    // only 4 to 8 flushes of about 100 messages on a busy 2-core machine: a larger skip may never fire).
-    firstSinkStartEnv: () => ({ SINK_FAILPOINT: failpoint, SINK_FAILPOINT_SKIP: '2' }),
-    faultAfterMs: 0,
-    fault: async (ctx, heal) => {
-      const first = sink(ctx, 0);
-      const exit = await Promise.race([first.exited, sleep(30_000, 'still running after 30 s')]);
-      ctx.log(`sink exited with ${exit} at failpoint ${failpoint}`);
-      if (exit !== 'SIGKILL') throw new Error(`failpoint ${failpoint} did not fire: sink ${exit}`);
-      await ctx.restartSink(0);
-      heal();
-    },
-  };
-}
+import { PINNED_KAFKA_4_VERSION, stopClickHouseServer, stopKafka, waitUntil } from '@okendo/infra/local';
+import { expect, it } from 'vitest';
+import { runScenario, type ScenarioDefinition } from '../harness/fault-scenario.js';
+import { describeFaultScenarios, SCENARIO_TIMEOUT_MS } from '../harness/fault-suite.js';
+import { stopService } from '../harness/service-process.js';
 
 /** The broker crash, on the pinned version and again on the verified 4.x one (the version shows in the report). */
 function brokerKill(name: string, kafkaVersion?: string): ScenarioDefinition {
@@ -87,24 +40,6 @@ const scenarios: ScenarioDefinition[] = [
     },
   },
   {
-    name: 'c. sink SIGKILL mid-traffic, restart',
-    fault: async (ctx, heal) => {
-      await stopService(sink(ctx, 0), 'SIGKILL');
-      await sleep(2_000);
-      await ctx.restartSink(0);
-      heal();
-    },
-  },
-  {
-    name: 'd. two sinks, one SIGKILL (rebalance)',
-    sinks: 2,
-    fault: async (ctx, heal) => {
-      await stopService(sink(ctx, 1), 'SIGKILL');
-      // No restart: the surviving sink takes the partitions once the session times out.
-      heal();
-    },
-  },
-  {
     name: 'e. ingest SIGTERM (graceful drain), restart',
     fault: async (ctx, heal) => {
       const exit = await stopService(ctx.ingest, 'SIGTERM');
@@ -112,36 +47,6 @@ const scenarios: ScenarioDefinition[] = [
       await sleep(2_000);
       await ctx.restartIngest();
       heal();
-    },
-  },
-  failpointKill('f1. sink killed after the state insert (failpoint)', 'after-state-insert'),
-  failpointKill('f2. sink killed after the event-log insert (failpoint)', 'after-event-log-insert'),
-  failpointKill('f3. sink killed before the offset commit (failpoint)', 'before-commit'),
-  {
-    name: 'g. poison insert: one row ClickHouse refuses among normal traffic',
-    extraDeliveries: (prefix) => [plantedPoison(prefix)],
-    fault: async (_ctx, heal) => heal(),
-    afterDrain: async (ctx) => {
-      // The rest landed (the drain); the sink did not stall: lag back to 0, not paused, flushing again.
-      await waitUntil(
-        'sink lag back to 0',
-        async () => (await ctx.sinkMetric(0, 'sink_consumer_lag_messages')) === 0,
-        {
-          timeoutMs: 30_000,
-          intervalMs: 250,
-        },
-      );
-      const paused = await ctx.sinkMetric(0, 'sink_paused');
-      const lastFlush = (await ctx.sinkMetric(0, 'sink_last_flush_success_timestamp_seconds')) ?? 0;
-      const [letter] = await ctx.warehouse.query<{ error: string }>(
-        `SELECT error FROM ${ctx.database}.dead_letters WHERE message_id LIKE '%-poison-0_0'`,
-      );
-      if (paused !== 0) throw new Error(`sink_paused is ${paused} after the poison row`);
-      if (letter === undefined || !POISON_ERROR.test(letter.error))
-        throw new Error('the poison row is not dead-lettered with the ClickHouse error');
-      ctx.log(
-        `lag 0; last successful flush ${Math.max(0, Date.now() / 1000 - lastFlush).toFixed(1)} s before the check; dead letter with ClickHouse code 25`,
-      );
     },
   },
   {
@@ -184,45 +89,10 @@ const selfTest: ScenarioDefinition = {
   fault: async () => {},
 };
 
-function expectPromiseKept(result: ScenarioResult): void {
-  expect(result.acknowledged).toBeGreaterThan(0);
-  // The sender retried every delivery until it was acknowledged (as Svix would, for days).
-  expect(result.unacknowledged).toBe(0);
-  expect({
-    lost: result.lost,
-    duplicates: result.duplicateDetail,
-    wrongState: result.wrongState,
-    mismatches: result.mismatches,
-  }).toEqual({
-    lost: 0,
-    duplicates: { events: 0, state: 0, children: 0, views: 0 },
-    wrongState: 0,
-    mismatches: [],
-  });
-  expect(result.stored + result.deadLettered).toBe(result.acknowledged);
-}
-
-describe.skipIf(skipReason !== undefined && !required)(
-  titleWithSkipReason('fault scenarios', skipReason),
-  () => {
-    beforeAll(() => {
-      if (skipReason !== undefined)
-        throw new Error(`REQUIRE_INFRA=1: the fault scenarios cannot run: ${skipReason}`);
-    });
-
-    it.each(scenarios)(
-      '$name: lost = 0, duplicates = 0, state = ledger',
-      async (scenario) => {
-        const result = await runScenario(scenario);
-        expectPromiseKept(result);
-        if (scenario.extraDeliveries !== undefined) expect(result.deadLettered).toBe(1);
-        if (scenario.firstSinkStartEnv !== undefined)
-          expect(result.notes.some((n) => n.startsWith('sink exited with SIGKILL'))).toBe(true);
-      },
-      240_000,
-    );
-
-    it(`${selfTest.name}: the report shows duplicates and wrong state`, async () => {
+await describeFaultScenarios('fault scenarios: broker, server and ingest', scenarios, () => {
+  it(
+    `${selfTest.name}: the report shows duplicates and wrong state`,
+    async () => {
       const result = await runScenario(selfTest);
       expect(result.notes).toContain('events was a plain MergeTree (warehouse dedupe off)');
       // Sender duplicates reach the warehouse (ingest dedupe off); a plain MergeTree keeps them after OPTIMIZE.
@@ -233,6 +103,7 @@ describe.skipIf(skipReason !== undefined && !required)(
       expect(result.mismatches.some((m) => m.includes('title ='))).toBe(true);
       expect(result.duplicateDetail.children).toBe(1);
       expect(result.lost).toBe(0);
-    }, 240_000);
-  },
-);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});

@@ -345,4 +345,18 @@ describe('Okendo credentials', () => {
     expect(JSON.stringify(leaky)).not.toContain(apiKey);
     expect(readOkendoApiConfig({ ...env, OKENDO_API_URL: 'ftp://x' }).ok).toBe(false);
   });
+
+  it('reads OKENDO_API_REQUESTS_PER_SECOND: unset keeps the client default, a bad value is refused', () => {
+    const env = { OKENDO_USER_ID: userId, OKENDO_API_KEY: apiKey };
+    const plain = readOkendoApiConfig(env);
+    expect(plain.ok && plain.config.requestsPerSecond).toBeUndefined();
+    const faster = readOkendoApiConfig({ ...env, OKENDO_API_REQUESTS_PER_SECOND: '18' });
+    expect(faster.ok && faster.config.requestsPerSecond).toBe(18);
+    for (const bad of ['0', '-1', 'fast', '5000']) {
+      const read = readOkendoApiConfig({ ...env, OKENDO_API_REQUESTS_PER_SECOND: bad });
+      expect(read.ok ? [] : read.problems).toEqual([
+        'OKENDO_API_REQUESTS_PER_SECOND: expected a number of requests a second, above 0 and at most 1000',
+      ]);
+    }
+  });
 });

@@ -84,6 +84,9 @@ export function createContext(
       const client = new OkendoClient({
         credentials: read.config.credentials,
         baseUrl: read.config.baseUrl,
+        ...(read.config.requestsPerSecond === undefined
+          ? {}
+          : { rateLimit: { requestsPerSecond: read.config.requestsPerSecond } }),
         ...options.okendo,
         log: (entry) => {
           if (entry.event === 'retry')

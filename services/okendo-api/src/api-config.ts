@@ -6,6 +6,11 @@ export interface OkendoApiConfig {
   credentials: OkendoCredentials;
   /** OKENDO_API_URL (a local fake, a proxy), else Okendo's documented URL. */
   baseUrl: string;
+  /**
+   * OKENDO_API_REQUESTS_PER_SECOND: the client's own request rate, for an account Okendo granted a higher limit
+   * (or a local fake started with one); unset keeps the client's default, just under Okendo's 2 requests/s.
+   */
+  requestsPerSecond?: number;
 }
 
 export function readOkendoApiConfig(
@@ -17,8 +22,21 @@ export function readOkendoApiConfig(
   const baseUrl = env['OKENDO_API_URL']?.trim() || OKENDO_API_BASE_URL;
   const urlProblem = checkBaseUrl(baseUrl);
   if (urlProblem !== undefined) problems.push(`OKENDO_API_URL: ${urlProblem}`);
+  const rateText = env['OKENDO_API_REQUESTS_PER_SECOND']?.trim() || undefined;
+  const requestsPerSecond = rateText === undefined ? undefined : Number(rateText);
+  if (requestsPerSecond !== undefined && !(requestsPerSecond > 0 && requestsPerSecond <= 1_000))
+    problems.push(
+      'OKENDO_API_REQUESTS_PER_SECOND: expected a number of requests a second, above 0 and at most 1000',
+    );
   return read.ok && problems.length === 0
-    ? { ok: true, config: Object.freeze({ credentials: read.credentials, baseUrl }) }
+    ? {
+        ok: true,
+        config: Object.freeze({
+          credentials: read.credentials,
+          baseUrl,
+          ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
+        }),
+      }
     : { ok: false, problems };
 }
 
