@@ -1,5 +1,15 @@
 export { type ChdbModule, chdbEngineVersion, loadChdb } from './chdb.js';
 export {
+  CLUSTER_PROFILE_SETTINGS,
+  type ClusterNode,
+  killClusterNode,
+  type LocalClickHouseCluster,
+  restartClusterNode,
+  type StartClusterOptions,
+  startClickHouseCluster,
+  stopClickHouseCluster,
+} from './clickhouse-cluster.js';
+export {
   clickHouseVersion,
   type LocalClickHouse,
   type StartClickHouseOptions,
@@ -30,3 +40,4 @@ export {
 } from './prometheus.js';
 export { type InfraState, readState, writeState } from './state.js';
 export { kafkaVersion, PINNED_KAFKA_VERSION } from './versions.js';
+export { type LocalZooKeeper, startZooKeeper, stopZooKeeper, zooKeeperMissing } from './zookeeper.js';

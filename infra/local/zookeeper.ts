@@ -1,0 +1,128 @@
+/**
+ * A single ZooKeeper server for a local ClickHouse cluster (replication and ON CLUSTER DDL need one). It runs
+ * from Debian's `zookeeper` package (its jar names its dependencies in its manifest) with a generated zoo.cfg
+ * on a free loopback port in a temp dir. ZOOKEEPER_JAR overrides the jar's location.
+ */
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findExecutable } from './commands.js';
+import { freePort } from './ports.js';
+import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
+
+export interface LocalZooKeeper {
+  kind: 'zookeeper';
+  pid: number;
+  port: number;
+  /** Temp dir holding zoo.cfg, data and the log; removed on stop. */
+  dir: string;
+  startupMs: number;
+}
+
+const DEBIAN_JAR = '/usr/share/java/zookeeper.jar';
+
+async function zooKeeperJar(): Promise<string> {
+  const jar = process.env['ZOOKEEPER_JAR'] ?? DEBIAN_JAR;
+  try {
+    await access(jar);
+    return jar;
+  } catch {
+    throw new Error(
+      `ZooKeeper is not installed (${jar} is missing): apt-get install zookeeper, or set ZOOKEEPER_JAR`,
+    );
+  }
+}
+
+/** undefined when ZooKeeper can be started here; otherwise why not. */
+export async function zooKeeperMissing(): Promise<string | undefined> {
+  try {
+    await zooKeeperJar();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return (await findExecutable('java')) === undefined
+    ? 'java is not installed (ZooKeeper runs on it)'
+    : undefined;
+}
+
+/** Sends a four-letter command (ruok, stat) and returns the answer. */
+export function fourLetterWord(port: number, word: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setTimeout(2_000, () => socket.destroy(new Error(`ZooKeeper on ${port} did not answer ${word}`)));
+    socket.on('connect', () => socket.write(word));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+/** Starts a standalone ZooKeeper; ready when it answers `ruok` with `imok`. */
+export async function startZooKeeper(options: { detached?: boolean } = {}): Promise<LocalZooKeeper> {
+  const started = Date.now();
+  const jar = await zooKeeperJar();
+  const java = await findExecutable('java');
+  if (java === undefined) throw new Error('java is not installed (ZooKeeper runs on it)');
+  const dir = await mkdtemp(join(tmpdir(), 'okendo-zookeeper-'));
+  await mkdir(join(dir, 'data'), { recursive: true });
+  const port = await freePort();
+  // A short tick keeps session timeouts (2 x tick minimum) short, so a killed ClickHouse node's ephemeral
+  // nodes go away within seconds; the admin server (an HTTP port of its own) is not needed.
+  const config = [
+    'tickTime=500',
+    `dataDir=${join(dir, 'data')}`,
+    `clientPort=${port}`,
+    'clientPortAddress=127.0.0.1',
+    'maxClientCnxns=0',
+    'admin.enableServer=false',
+    '4lw.commands.whitelist=ruok,stat',
+    'forceSync=no',
+  ].join('\n');
+  const configFile = join(dir, 'zoo.cfg');
+  await writeFile(configFile, `${config}\n`);
+  const logFile = join(dir, 'zookeeper.log');
+  const child = spawnDaemon({
+    command: java,
+    args: [
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-cp',
+      jar,
+      'org.apache.zookeeper.server.ZooKeeperServerMain',
+      configFile,
+    ],
+    logFile,
+    cwd: dir,
+    detached: options.detached ?? false,
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ZooKeeper (${java})`);
+  try {
+    await waitUntil(
+      `ZooKeeper on port ${port}`,
+      async () => (await fourLetterWord(port, 'ruok')) === 'imok',
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        abortIf: () => (isAlive(pid) ? undefined : 'the ZooKeeper process exited'),
+      },
+    );
+  } catch (error) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    await killProcess(pid);
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(
+      `${(error as Error).message}\n--- log (tail) ---\n${log.split('\n').slice(-20).join('\n')}`,
+    );
+  }
+  return { kind: 'zookeeper', pid, port, dir, startupMs: Date.now() - started };
+}
+
+export async function stopZooKeeper(zooKeeper: Pick<LocalZooKeeper, 'pid' | 'dir'>): Promise<void> {
+  await stopProcess(zooKeeper.pid, 5_000);
+  await rm(zooKeeper.dir, { recursive: true, force: true });
+}
