@@ -79,7 +79,7 @@ function nodeConfigXml(
   </macros>
   <zookeeper>
     <node><host>127.0.0.1</host><port>${zooKeeperPort}</port></node>
-    <session_timeout_ms>6000</session_timeout_ms>
+    <session_timeout_ms>10000</session_timeout_ms>
   </zookeeper>
   <distributed_ddl>
     <path>/clickhouse/task_queue/ddl</path>
