@@ -51,6 +51,9 @@ export const CLUSTER_PROFILE_SETTINGS = {
   distributed_product_mode: 'local',
   // A Distributed insert returns once every shard has the rows, so an acknowledged write is on a replica.
   insert_distributed_sync: '1',
+  // A shard's first replica takes its reads and writes while it is up (the default picks one at random): a test
+  // that crashes it knows the writes were going there.
+  load_balancing: 'in_order',
 } as const;
 
 function remoteServersXml(name: string, nodes: readonly ClusterNodeAddress[], shards: number): string {

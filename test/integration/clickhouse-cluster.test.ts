@@ -333,8 +333,14 @@ describe.skipIf(skipReason !== undefined && !required)(
             });
           expect(await count(victim), `${table} on the restarted replica`).toBe(await count(peer));
         }
+        const metrics = await (await fetch(`http://127.0.0.1:${clusterSinkPort}/metrics`)).text();
+        const retries = metrics
+          .split('\n')
+          .filter((line) => line.startsWith('sink_insert_retries_total'))
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
         console.log(
           `cluster traffic: ${ledger.acknowledged.size} acknowledged, ${storable.length} stored, lost ${lost}, ` +
+            `${retries} insert retries of the cluster sink around the kill, ` +
             `${views.length} views (${comparedRows} rows) equal, ${((Date.now() - started) / 1_000).toFixed(1)} s`,
         );
         await rm(dir, { recursive: true, force: true });
