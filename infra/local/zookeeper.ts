@@ -61,7 +61,39 @@ export function fourLetterWord(port: number, word: string): Promise<string> {
   });
 }
 
-/** Starts a standalone ZooKeeper; ready when it answers `ruok` with `imok`. */
+/**
+ * Opens a client session (the protocol's ConnectRequest: version 0, no last zxid, a 2 s timeout, no session id,
+ * an empty password) and resolves true when the server answers with a session. `ruok` answers before the
+ * server takes sessions, and 18.16 gives its ZooKeeper connection 1 s: a first session on a cold JVM took
+ * longer, every node's DDL worker lost its connection, and the first ON CLUSTER query crashed a node.
+ */
+export function openSession(port: number): Promise<boolean> {
+  const request = Buffer.alloc(4 + 44);
+  request.writeInt32BE(44, 0); // length of what follows
+  request.writeInt32BE(0, 4); // protocol version
+  request.writeBigInt64BE(0n, 8); // last zxid seen
+  request.writeInt32BE(2_000, 16); // session timeout, ms
+  request.writeBigInt64BE(0n, 20); // session id: a new session
+  request.writeInt32BE(16, 28); // password length, then 16 zero bytes
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = Buffer.alloc(0);
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`ZooKeeper on ${port} opened no session`)));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      answer = Buffer.concat([answer, chunk]);
+      // length, protocol version, timeout, session id: a session id that is not 0 is a session.
+      if (answer.length >= 20) {
+        socket.destroy();
+        resolve(answer.readBigInt64BE(12) !== 0n);
+      }
+    });
+    socket.on('close', () => resolve(false));
+    socket.on('error', reject);
+  });
+}
+
+/** Starts a standalone ZooKeeper; ready when it answers `ruok` with `imok` and opens a session. */
 export async function startZooKeeper(options: { detached?: boolean } = {}): Promise<LocalZooKeeper> {
   const started = Date.now();
   const jar = await zooKeeperJar();
@@ -107,7 +139,7 @@ export async function startZooKeeper(options: { detached?: boolean } = {}): Prom
   try {
     await waitUntil(
       `ZooKeeper on port ${port}`,
-      async () => (await fourLetterWord(port, 'ruok')) === 'imok',
+      async () => (await fourLetterWord(port, 'ruok')) === 'imok' && (await openSession(port)),
       {
         timeoutMs: 30_000,
         intervalMs: 200,
