@@ -154,7 +154,12 @@ export function describeSinkConfig(config: SinkConfig): Record<string, unknown> 
   const warehouse =
     config.warehouse.kind === 'chdb'
       ? config.warehouse
-      : { kind: config.warehouse.kind, url: config.warehouse.url, username: config.warehouse.username };
+      : {
+          kind: config.warehouse.kind,
+          url: config.warehouse.url,
+          username: config.warehouse.username,
+          cluster: config.warehouse.cluster,
+        };
   const sql = { ...config.sql, token: config.sql.token === undefined ? 'unset' : '(set)' };
   return { ...config, kafka: describeKafkaConnection(config.kafka), warehouse, sql };
 }
