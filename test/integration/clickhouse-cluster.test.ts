@@ -144,6 +144,37 @@ describe.skipIf(skipReason !== undefined && !required)(
       }
     });
 
+    it('an audit row written on one node is read on every node; a read-only query joins the child views', async () => {
+      const at = Math.floor(Date.now() / 1_000);
+      await entry.insertJsonEachRow(`${database}.operator_audit`, [
+        {
+          at,
+          at_ms: at * 1_000,
+          actor: 'cluster-test',
+          command: 'rebuild',
+          target: 'reviews',
+          outcome: 'ok',
+          detail: '',
+        },
+      ]);
+      for (const each of cluster.nodes) {
+        await onNode(each, async (warehouse) => {
+          await warehouse.command(`SYSTEM SYNC REPLICA ${database}.operator_audit`);
+          const rows = await warehouse.query<{ actor: string }>(
+            `SELECT actor FROM ${database}.operator_audit`,
+          );
+          expect(rows, `operator_audit on s${each.shard}r${each.replica}`).toEqual([
+            { actor: 'cluster-test' },
+          ]);
+        });
+      }
+      // What POST /sql and `npm run sql` run: readonly=1 beside the cluster's session settings.
+      const limits = { maxResultRows: 1_000, maxResultBytes: 1_048_576, maxExecutionSeconds: 30 };
+      await expect(
+        entry.readOnlyQuery(`SELECT count() AS tags FROM ${database}.review_tags_current`, limits),
+      ).resolves.toEqual([{ tags: '0' }]);
+    });
+
     it('a stream through the pipeline answers as on one server; a replica SIGKILLed mid-stream loses and doubles nothing', async () => {
       const reference = infra.clickhouse;
       const kafka = infra.kafka;
