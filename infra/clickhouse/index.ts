@@ -6,6 +6,7 @@ export {
   LOCAL_TABLE_SUFFIX,
 } from './cluster-ddl.js';
 export {
+  isAddColumnRerun,
   loadMigrations,
   type Migration,
   type MigrationReport,

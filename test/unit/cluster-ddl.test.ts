@@ -6,6 +6,7 @@ import {
 } from '@okendo/infra/clickhouse';
 import { loadWarehouseConfig } from '@okendo/sink';
 import { describe, expect, it } from 'vitest';
+import { isAddColumnRerun } from '../../infra/clickhouse/migrate.js';
 
 const target = { cluster: 'analytics', database: 'okendo' };
 
@@ -94,6 +95,18 @@ ORDER BY review_id`);
     const bookkeeping =
       "ALTER TABLE okendo.schema_migrations\n    MODIFY COLUMN applied_at DateTime('UTC') DEFAULT now()";
     expect(clusterStatements(bookkeeping, target)).toEqual([bookkeeping]);
+  });
+
+  it('counts an ADD COLUMN ON CLUSTER that exists already as done on a rerun, as on one node', () => {
+    const exists = new Error(
+      'There was an error on [127.0.0.1:9000]: Code: 44, e.displayText() = DB::Exception: Cannot add column x: column with this name already exists',
+    );
+    const [alter] = clusterStatements('ALTER TABLE okendo.reviews ADD COLUMN x Nullable(String)', target);
+    expect(isAddColumnRerun(alter ?? '', exists)).toBe(true);
+    expect(isAddColumnRerun('ALTER TABLE okendo.reviews ADD COLUMN x Nullable(String)', exists)).toBe(true);
+    expect(isAddColumnRerun('DROP TABLE IF EXISTS okendo.reviews_local ON CLUSTER analytics', exists)).toBe(
+      false,
+    );
   });
 
   it('runs views ON CLUSTER unchanged, reading the Distributed names analysts use', () => {
