@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalClickHouse, startClickHouseServer, stopClickHouseServer } from './clickhouse-server.js';
 import { freePort } from './ports.js';
+import { isAlive, waitUntil } from './processes.js';
 import { type LocalZooKeeper, startZooKeeper, stopZooKeeper } from './zookeeper.js';
 
 export interface ClusterNodeAddress {
@@ -105,13 +106,41 @@ async function startNode(
   shards: number,
   timezone: string | undefined,
 ): Promise<LocalClickHouse> {
-  return startClickHouseServer({
-    reuse: { dir: node.dir, httpPort: node.httpPort, tcpPort: node.tcpPort },
-    extraConfigXml: nodeConfigXml(cluster.name, node, nodes, shards, cluster.zooKeeper.port),
-    extraProfileXml: profileXml(),
-    readyTimeoutMs: 90_000,
-    ...(timezone === undefined ? {} : { timezone }),
-  });
+  const start = () =>
+    startClickHouseServer({
+      reuse: { dir: node.dir, httpPort: node.httpPort, tcpPort: node.tcpPort },
+      extraConfigXml: nodeConfigXml(cluster.name, node, nodes, shards, cluster.zooKeeper.port),
+      extraProfileXml: profileXml(),
+      readyTimeoutMs: 90_000,
+      ...(timezone === undefined ? {} : { timezone }),
+    });
+  // 18.16 gives ZooKeeper 1 s to connect; a node that missed it at start later crashed on its first ON CLUSTER
+  // query. A node is ready once it reads ZooKeeper; one that cannot (or died trying) is started again.
+  for (let attempt = 1; ; attempt++) {
+    const server = await start();
+    try {
+      await waitUntil(
+        `ClickHouse node s${node.shard}r${node.replica} reading ZooKeeper`,
+        () => readsZooKeeper(server.url),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 250,
+          abortIf: () => (isAlive(server.pid) ? undefined : 'the server process exited'),
+        },
+      );
+      return server;
+    } catch (error) {
+      await stopClickHouseServer(server, { kill: true, keepData: true });
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+async function readsZooKeeper(url: string): Promise<boolean> {
+  const query = "SELECT count() FROM system.zookeeper WHERE path = '/'";
+  const response = await fetch(`${url}/?query=${encodeURIComponent(query)}`);
+  await response.arrayBuffer();
+  return response.ok;
 }
 
 /** Starts ZooKeeper, then every node in parallel; 2 shards x 2 replicas by default. */
