@@ -123,6 +123,8 @@ describe.skipIf(skipReason !== undefined && !required)(
       expect(second.alreadyApplied).toEqual(firstMigration.applied);
       for (const each of cluster.nodes) {
         await onNode(each, async (warehouse) => {
+          // Replication is asynchronous: wait until this node has fetched what the entry node recorded.
+          await warehouse.command(`SYSTEM SYNC REPLICA ${database}.schema_migrations`);
           const versions = await warehouse.query<{ version: number }>(
             `SELECT DISTINCT version FROM ${database}.schema_migrations ORDER BY version`,
           );
