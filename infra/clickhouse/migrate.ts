@@ -2,17 +2,22 @@
  * Versioned, idempotent migrations of the ClickHouse model. The SQL in migrations/ is portable (design.md):
  * the same statements run on ClickHouse 18.16 and on chDB's 26.x engine. Each file is applied once and
  * recorded in <database>.schema_migrations with a checksum; every statement is IF NOT EXISTS, so a run
- * interrupted half-way, or two instances starting at once, converge on the same schema.
+ * interrupted half-way, or two instances starting at once, converge on the same schema. On a cluster (the
+ * executor names one) each statement runs in its cluster form (cluster-ddl.ts) and the bookkeeping table is
+ * replicated to every node, so any node answers what was applied.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterStatements } from './cluster-ddl.js';
 
 /** What a migration needs of a warehouse (the sink's Warehouse adapters satisfy it). */
 export interface SqlExecutor {
   command(sql: string): Promise<void>;
   query<Row>(sql: string): Promise<Row[]>;
+  /** The cluster (remote_servers name) to migrate in cluster mode; undefined on a single node. */
+  readonly cluster?: string | undefined;
 }
 
 export interface Migration {
@@ -68,9 +73,9 @@ export async function loadMigrations(dir = migrationsDir()): Promise<Migration[]
   return migrations;
 }
 
-function assertIdentifier(database: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-    throw new Error(`database name ${JSON.stringify(database)} must be letters, digits and underscores`);
+function assertIdentifier(name: string, what = 'database'): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new Error(`${what} name ${JSON.stringify(name)} must be letters, digits and underscores`);
   }
 }
 
@@ -81,9 +86,22 @@ function assertIdentifier(database: string): void {
  */
 export function isAddColumnRerun(statement: string, error: unknown): boolean {
   return (
-    /^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s/i.test(statement) &&
+    /^ALTER\s+TABLE\s+\S+\s+(?:ON\s+CLUSTER\s+\S+\s+)?ADD\s+COLUMN\s/i.test(statement) &&
     /column with this name already exists/i.test(error instanceof Error ? error.message : String(error))
   );
+}
+
+/** A cluster name that no node's remote_servers defines fails here, with what to fix, not mid-migration. */
+async function assertClusterDefined(db: SqlExecutor, cluster: string): Promise<void> {
+  assertIdentifier(cluster, 'cluster');
+  const rows = await db.query<{ shards: string | number }>(
+    `SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = '${cluster}'`,
+  );
+  if (Number(rows[0]?.shards ?? 0) === 0) {
+    throw new Error(
+      `CLICKHOUSE_CLUSTER=${cluster}: the server has no such cluster in its remote_servers (see system.clusters)`,
+    );
+  }
 }
 
 export async function migrate(
@@ -93,10 +111,17 @@ export async function migrate(
 ): Promise<MigrationReport> {
   assertIdentifier(database);
   const all = migrations ?? (await loadMigrations());
-  await db.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
-  await db.command(
+  const cluster = db.cluster;
+  if (cluster !== undefined) await assertClusterDefined(db, cluster);
+  /** A statement as this warehouse runs it: itself on one node, its cluster form on a cluster. */
+  const forWarehouse = (statement: string): string[] =>
+    cluster === undefined ? [statement] : clusterStatements(statement, { cluster, database });
+  for (const statement of [
+    `CREATE DATABASE IF NOT EXISTS ${database}`,
     `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = MergeTree() ORDER BY version`,
-  );
+  ]) {
+    for (const each of forWarehouse(statement)) await db.command(each);
+  }
   const rows = await db.query<{ version: number; checksum: string }>(
     `SELECT DISTINCT version, checksum FROM ${database}.schema_migrations`,
   );
@@ -114,9 +139,11 @@ export async function migrate(
       report.alreadyApplied.push(label);
       continue;
     }
-    for (const statement of migration.statements) {
+    for (const statement of migration.statements.flatMap((each) =>
+      forWarehouse(each.replaceAll('{database}', database)),
+    )) {
       try {
-        await db.command(statement.replaceAll('{database}', database));
+        await db.command(statement);
       } catch (error) {
         if (isAddColumnRerun(statement, error)) continue;
         throw new Error(`migration ${label} failed: ${(error as Error).message}\n${statement.slice(0, 300)}`);

@@ -25,6 +25,10 @@ export interface StartClickHouseOptions {
   /** The server's time zone (an IANA name such as `Asia/Kolkata`); UTC by default. Tests use a non-UTC one
    * to prove that nothing in the model depends on it. */
   timezone?: string;
+  /** XML elements added to the server's config (a cluster node's remote_servers, macros, zookeeper ...). */
+  extraConfigXml?: string;
+  /** Settings added to the default profile, as XML elements (a cluster's distributed_product_mode). */
+  extraProfileXml?: string;
 }
 
 /**
@@ -44,7 +48,13 @@ async function serverCommand(): Promise<{ command: string; args: string[] }> {
   );
 }
 
-function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string): string {
+function configXml(
+  dir: string,
+  httpPort: number,
+  tcpPort: number,
+  timezone: string,
+  extraConfigXml: string,
+): string {
   // <yandex> is the root element 18.16 requires; newer servers still accept it.
   return `<?xml version="1.0"?>
 <yandex>
@@ -73,17 +83,17 @@ function configXml(dir: string, httpPort: number, tcpPort: number, timezone: str
   <kafka>
     <auto_offset_reset>smallest</auto_offset_reset>
   </kafka>
-</yandex>
+${extraConfigXml}</yandex>
 `;
 }
 
-const usersXml = `<?xml version="1.0"?>
+const usersXml = (extraProfileXml: string): string => `<?xml version="1.0"?>
 <yandex>
   <profiles>
     <default>
       <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
       <max_memory_usage>4000000000</max_memory_usage>
-    </default>
+${extraProfileXml}    </default>
   </profiles>
   <users>
     <default>
@@ -122,8 +132,8 @@ export async function startClickHouseServer(options: StartClickHouseOptions = {}
   // Goes into XML unescaped: accept IANA names only.
   if (!/^[A-Za-z0-9_+\-/]+$/.test(timezone)) throw new Error(`invalid time zone ${JSON.stringify(timezone)}`);
   const configFile = join(dir, 'config.xml');
-  await writeFile(configFile, configXml(dir, httpPort, tcpPort, timezone));
-  await writeFile(join(dir, 'users.xml'), usersXml);
+  await writeFile(configFile, configXml(dir, httpPort, tcpPort, timezone, options.extraConfigXml ?? ''));
+  await writeFile(join(dir, 'users.xml'), usersXml(options.extraProfileXml ?? ''));
   const child = spawnDaemon({
     command,
     args: [...args, `--config-file=${configFile}`],

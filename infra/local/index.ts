@@ -1,5 +1,15 @@
 export { type ChdbModule, chdbEngineVersion, loadChdb } from './chdb.js';
 export {
+  CLUSTER_PROFILE_SETTINGS,
+  type ClusterNode,
+  killClusterNode,
+  type LocalClickHouseCluster,
+  restartClusterNode,
+  type StartClusterOptions,
+  startClickHouseCluster,
+  stopClickHouseCluster,
+} from './clickhouse-cluster.js';
+export {
   clickHouseVersion,
   type LocalClickHouse,
   type StartClickHouseOptions,
@@ -48,3 +58,4 @@ export {
   PINNED_KAFKA_VERSION,
   VERIFIED_KAFKA_VERSIONS,
 } from './versions.js';
+export { type LocalZooKeeper, startZooKeeper, stopZooKeeper, zooKeeperMissing } from './zookeeper.js';

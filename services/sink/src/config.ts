@@ -1,6 +1,7 @@
 /**
  * The sink's configuration: read once from the environment, validated with a message per bad key, frozen.
- * With no CLICKHOUSE_URL the warehouse is embedded chDB in CHDB_DATA_DIR.
+ * With no CLICKHOUSE_URL the warehouse is embedded chDB in CHDB_DATA_DIR. CLICKHOUSE_CLUSTER (a server's
+ * remote_servers name) selects cluster mode: sharded, replicated tables and ON CLUSTER migrations.
  */
 import {
   describeKafkaConnection,
@@ -15,7 +16,14 @@ import { FAILPOINT_NAMES, type FailpointConfig, isFailpointName } from './failpo
 import { readSqlEndpointConfig, type SqlEndpointConfig } from './sql-endpoint.js';
 
 export type WarehouseConfig =
-  | { kind: 'clickhouse-server'; url: string; username: string; password: string }
+  | {
+      kind: 'clickhouse-server';
+      url: string;
+      username: string;
+      password: string;
+      /** cluster mode: the cluster's name in remote_servers; undefined on a single server */
+      cluster: string | undefined;
+    }
   | { kind: 'chdb'; dataDir: string };
 
 export interface SinkConfig {
@@ -59,6 +67,15 @@ function readWarehouse(read: EnvReader, env: NodeJS.ProcessEnv): WarehouseConfig
   if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
     read.problems.push(`CLICKHOUSE_URL: expected http(s)://host:port, got ${JSON.stringify(url)}`);
   }
+  const cluster = read.raw('CLICKHOUSE_CLUSTER');
+  if (cluster !== undefined && !IDENTIFIER.test.test(cluster)) {
+    read.problems.push(`CLICKHOUSE_CLUSTER: ${IDENTIFIER.hint}, got ${JSON.stringify(cluster)}`);
+  }
+  if (cluster !== undefined && url === undefined) {
+    read.problems.push(
+      'CLICKHOUSE_CLUSTER: a cluster needs a ClickHouse server (set CLICKHOUSE_URL to one of its nodes)',
+    );
+  }
   const warehouse: WarehouseConfig =
     url === undefined
       ? { kind: 'chdb', dataDir: read.string('CHDB_DATA_DIR', '.local/chdb') }
@@ -67,6 +84,7 @@ function readWarehouse(read: EnvReader, env: NodeJS.ProcessEnv): WarehouseConfig
           url,
           username: read.string('CLICKHOUSE_USER', 'default'),
           password: env['CLICKHOUSE_PASSWORD'] ?? '',
+          cluster,
         };
   return warehouse;
 }
@@ -139,7 +157,12 @@ export function describeSinkConfig(config: SinkConfig): Record<string, unknown> 
   const warehouse =
     config.warehouse.kind === 'chdb'
       ? config.warehouse
-      : { kind: config.warehouse.kind, url: config.warehouse.url, username: config.warehouse.username };
+      : {
+          kind: config.warehouse.kind,
+          url: config.warehouse.url,
+          username: config.warehouse.username,
+          cluster: config.warehouse.cluster,
+        };
   const sql = { ...config.sql, token: config.sql.token === undefined ? 'unset' : '(set)' };
   return { ...config, kafka: describeKafkaConnection(config.kafka), warehouse, sql };
 }

@@ -12,14 +12,30 @@ export interface ClickHouseServerOptions {
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+  /** Cluster mode: the cluster's name in remote_servers (migrations run ON CLUSTER; see CLUSTER_SESSION_SETTINGS). */
+  cluster?: string | undefined;
 }
+
+/**
+ * What every query of the sink and its tools sends to a cluster node. Inserts go through the Distributed tables
+ * synchronously: an insert returns once each shard's replica has its rows, so a flush is committed to Kafka
+ * only for rows a shard holds (the default queues them on the node that took the insert and sends them later).
+ * The _current views join a child table with its parent's: both Distributed, a child on its parent's shard,
+ * so each shard joins its own local tables ('local'; the default 'deny' refuses such a join).
+ */
+export const CLUSTER_SESSION_SETTINGS = {
+  insert_distributed_sync: 1,
+  distributed_product_mode: 'local',
+} as const;
 
 /** The ClickHouse server adapter, over HTTP with the official client. */
 export class ClickHouseServerWarehouse implements Warehouse {
   readonly engine = 'clickhouse-server' as const;
   private readonly client: ClickHouseClient;
+  readonly cluster: string | undefined;
 
   constructor(options: ClickHouseServerOptions) {
+    this.cluster = options.cluster;
     this.client = createClient({
       url: options.url,
       username: options.username ?? 'default',
@@ -28,6 +44,7 @@ export class ClickHouseServerWarehouse implements Warehouse {
       // Failures surface as rejected promises that callers handle (retry, report); the client's own error log
       // would only print them twice.
       log: { level: ClickHouseLogLevel.OFF },
+      ...(options.cluster === undefined ? {} : { clickhouse_settings: { ...CLUSTER_SESSION_SETTINGS } }),
     });
   }
 
@@ -53,6 +70,9 @@ export class ClickHouseServerWarehouse implements Warehouse {
           max_result_bytes: String(limits.maxResultBytes),
           result_overflow_mode: 'throw',
           max_execution_time: limits.maxExecutionSeconds,
+          ...(this.cluster === undefined
+            ? {}
+            : { distributed_product_mode: CLUSTER_SESSION_SETTINGS.distributed_product_mode }),
         },
       });
       text = await result.text();

@@ -11,6 +11,7 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
       url: config.url,
       username: config.username,
       password: config.password,
+      cluster: config.cluster,
     });
   }
   await mkdir(config.dataDir, { recursive: true });
