@@ -27,6 +27,7 @@ const LONGEST_FIRST = [
   'test/integration/fault-scenarios.test.ts',
   'test/integration/fault-scenarios-sink.test.ts',
   'test/integration/kafka-cluster-failover.test.ts',
+  'test/integration/clickhouse-cluster.test.ts',
   'test/integration/cli-replay.test.ts',
   'test/integration/prometheus-alerts.test.ts',
   'test/integration/sink-convergence.test.ts',
