@@ -257,6 +257,13 @@ describe('kafkaLogCreator', () => {
     log(
       entry(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'),
     );
+    log(
+      entry(
+        logLevel.ERROR,
+        "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      ),
+    );
+    log(entry(logLevel.ERROR, 'Restarting the consumer in 300ms', { retryTime: 300 }));
     log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
     log(entry(logLevel.ERROR, 'SASL SCRAM SHA256 authentication failed: Authentication failed'));
     log(entry(logLevel.WARN, 'Consumer group received unsubscribed topics'));
@@ -268,6 +275,11 @@ describe('kafkaLogCreator', () => {
       ['debug', 'kafkajs: Failed to send messages: This server does not host this topic-partition'],
       ['debug', 'kafkajs: The group is rebalancing, re-joining'],
       ['error', 'kafkajs: Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available'],
+      [
+        'warn',
+        "kafkajs: Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      ],
+      ['warn', 'kafkajs: Restarting the consumer in 300ms'],
       ['error', 'kafkajs: Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
       ['error', 'kafkajs: SASL SCRAM SHA256 authentication failed: Authentication failed'],
       ['warn', 'kafkajs: Consumer group received unsubscribed topics'],

@@ -147,6 +147,21 @@ const EXPECTED_WARNINGS = [
 /** A consumer crash or exhausted retries is the lasting kind, whatever error it carries. */
 const GAVE_UP = /^Crash:|NumberOfRetriesExceeded/;
 
+/**
+ * A consumer crash kafkajs restarts by itself (`Restarting the consumer in ...`): after a transient error (a
+ * coordinator still loading on a fresh broker) that is a warning; a crash it does not restart from is reported
+ * by the service at error (the sink's `consumer crashed ... will not restart`).
+ */
+const RESTARTED = /^Restarting the consumer in /;
+
+/**
+ * A crash on one retriable protocol error of TRANSIENT_ERRORS (not on exhausted retries): kafkajs restarts the
+ * consumer after it.
+ */
+function isTransientCrash(text: string): boolean {
+  return /^Crash: KafkaJSProtocolError:/.test(text) && TRANSIENT_ERRORS.some((known) => text.includes(known));
+}
+
 /** True for a kafkajs log entry reporting one of TRANSIENT_ERRORS while kafkajs still retries it. */
 export function isTransientKafkaLog(entry: Pick<LogEntry, 'log'>): boolean {
   const { message, error } = entry.log as { message: unknown; error?: unknown };
@@ -162,7 +177,10 @@ export function kafkaLogCreator(logger: KafkaLogger): NonNullable<KafkaConfig['l
     const text = `kafkajs: ${message}`;
     if (entry.level === logLevel.ERROR || entry.level === logLevel.WARN) {
       const expected = EXPECTED_WARNINGS.some((known) => String(message).includes(known));
+      const { error } = entry.log as { error?: unknown };
+      const full = `${String(message)} ${typeof error === 'string' ? error : ''}`;
       if (expected || isTransientKafkaLog(entry)) logger.debug(fields, text);
+      else if (isTransientCrash(full) || RESTARTED.test(String(message))) logger.warn(fields, text);
       else if (entry.level === logLevel.ERROR) logger.error(fields, text);
       else logger.warn(fields, text);
     } else if (entry.level === logLevel.INFO) logger.info(fields, text);

@@ -108,7 +108,11 @@ export class SinkConsumer {
       const name = error instanceof Error ? error.name : 'Error';
       // Kafka client errors, never payload: insert errors are handled (and described) before they get here.
       const detail = error instanceof Error ? error.message.slice(0, 300) : '';
-      options.logger.error({ error: name, detail, restart }, 'consumer crashed');
+      // kafkajs restarts the consumer after a retriable error (a coordinator still loading on a fresh broker):
+      // a warning; only a crash it will not restart from is an error.
+      if (restart)
+        options.logger.warn({ error: name, detail, restart }, 'consumer crashed; kafkajs restarts it');
+      else options.logger.error({ error: name, detail, restart }, 'consumer crashed');
       // kafkajs stops (STOP event) before every crash report, restarted or not: only restart=false is final.
       if (!restart) this.gone = `consumer crashed (${name}) and will not restart`;
     });
