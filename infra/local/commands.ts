@@ -25,6 +25,18 @@ export async function findExecutable(
   return undefined;
 }
 
+/** The java that runs Kafka and ZooKeeper: JAVA_HOME's when set, else the one on PATH. */
+export async function javaBinary(): Promise<string> {
+  const fromHome = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : undefined;
+  if (fromHome !== undefined && existsSync(fromHome)) return fromHome;
+  const java = await findExecutable('java');
+  if (java === undefined)
+    throw new Error(
+      'java is not on PATH: Kafka and ZooKeeper need Java 17+ (apt-get install openjdk-17-jre-headless)',
+    );
+  return java;
+}
+
 /** Absolute path of a file shipped in infra/local (works from the sources and from the compiled dist/). */
 export function localAsset(...parts: string[]): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { javaBinary } from './commands.js';
 import {
   formatStorage,
-  javaBinary,
   jvmArguments,
   logTail,
   type NodeLayout,

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { execFileAsync, findExecutable, localAsset } from './commands.js';
+import { execFileAsync, findExecutable, javaBinary, localAsset } from './commands.js';
 import { freePort } from './ports.js';
 import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 import { kafkaLogsThroughLog4j2, kafkaVersion } from './versions.js';
@@ -96,15 +96,6 @@ export async function resolveKafkaClasspath(version = kafkaVersion()): Promise<s
     );
   }
   return (await readFile(classpathFile, 'utf8')).trim();
-}
-
-export async function javaBinary(): Promise<string> {
-  const fromHome = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : undefined;
-  if (fromHome !== undefined && existsSync(fromHome)) return fromHome;
-  const java = await findExecutable('java');
-  if (java === undefined)
-    throw new Error('java is not on PATH: Kafka needs Java 17+ (apt-get install openjdk-17-jre-headless)');
-  return java;
 }
 
 /** The JDK's keytool: from JAVA_HOME, PATH, or next to the real java binary (PATH often holds only java). */

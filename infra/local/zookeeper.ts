@@ -7,7 +7,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promise
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExecutable } from './commands.js';
+import { javaBinary } from './commands.js';
 import { freePort } from './ports.js';
 import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 
@@ -41,9 +41,12 @@ export async function zooKeeperMissing(): Promise<string | undefined> {
   } catch (error) {
     return (error as Error).message;
   }
-  return (await findExecutable('java')) === undefined
-    ? 'java is not installed (ZooKeeper runs on it)'
-    : undefined;
+  try {
+    await javaBinary();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
 }
 
 /** Sends a four-letter command (ruok, stat) and returns the answer. */
@@ -97,8 +100,7 @@ export function openSession(port: number): Promise<boolean> {
 export async function startZooKeeper(options: { detached?: boolean } = {}): Promise<LocalZooKeeper> {
   const started = Date.now();
   const jar = await zooKeeperJar();
-  const java = await findExecutable('java');
-  if (java === undefined) throw new Error('java is not installed (ZooKeeper runs on it)');
+  const java = await javaBinary();
   const dir = await mkdtemp(join(tmpdir(), 'okendo-zookeeper-'));
   await mkdir(join(dir, 'data'), { recursive: true });
   const port = await freePort();
