@@ -162,10 +162,15 @@ function isTransientCrash(text: string): boolean {
   return /^Crash: KafkaJSProtocolError:/.test(text) && TRANSIENT_ERRORS.some((known) => text.includes(known));
 }
 
+/** A kafkajs log entry's message and, when it carries one, its error text. */
+function entryText(entry: Pick<LogEntry, 'log'>): string {
+  const { message, error } = entry.log as { message: unknown; error?: unknown };
+  return `${String(message)} ${typeof error === 'string' ? error : ''}`;
+}
+
 /** True for a kafkajs log entry reporting one of TRANSIENT_ERRORS while kafkajs still retries it. */
 export function isTransientKafkaLog(entry: Pick<LogEntry, 'log'>): boolean {
-  const { message, error } = entry.log as { message: unknown; error?: unknown };
-  const text = `${String(message)} ${typeof error === 'string' ? error : ''}`;
+  const text = entryText(entry);
   return !GAVE_UP.test(text) && TRANSIENT_ERRORS.some((known) => text.includes(known));
 }
 
@@ -177,10 +182,9 @@ export function kafkaLogCreator(logger: KafkaLogger): NonNullable<KafkaConfig['l
     const text = `kafkajs: ${message}`;
     if (entry.level === logLevel.ERROR || entry.level === logLevel.WARN) {
       const expected = EXPECTED_WARNINGS.some((known) => String(message).includes(known));
-      const { error } = entry.log as { error?: unknown };
-      const full = `${String(message)} ${typeof error === 'string' ? error : ''}`;
       if (expected || isTransientKafkaLog(entry)) logger.debug(fields, text);
-      else if (isTransientCrash(full) || RESTARTED.test(String(message))) logger.warn(fields, text);
+      else if (isTransientCrash(entryText(entry)) || RESTARTED.test(String(message)))
+        logger.warn(fields, text);
       else if (entry.level === logLevel.ERROR) logger.error(fields, text);
       else logger.warn(fields, text);
     } else if (entry.level === logLevel.INFO) logger.info(fields, text);
