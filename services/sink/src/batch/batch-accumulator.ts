@@ -53,8 +53,13 @@ export class BatchAccumulator {
       if (this.pending.length >= this.limits.maxMessages || this.pendingBytes >= this.limits.maxBytes)
         this.trigger();
       else if (this.limits.flushWhenCaughtUp === true && this.pendingCaughtUp) this.triggerSoon();
-      else this.timer ??= setTimeout(() => this.trigger(), this.limits.maxWaitMs);
+      else this.waitForBatchMates();
     });
+  }
+
+  /** Flushes once the first waiting message is maxWaitMs old (unless a limit triggers it first). */
+  private waitForBatchMates(): void {
+    this.timer ??= setTimeout(() => this.trigger(), this.limits.maxWaitMs);
   }
 
   /**
@@ -65,7 +70,7 @@ export class BatchAccumulator {
     this.soon ??= setImmediate(() => {
       this.soon = undefined;
       if (this.pendingCaughtUp) this.trigger();
-      else this.timer ??= setTimeout(() => this.trigger(), this.limits.maxWaitMs);
+      else this.waitForBatchMates();
     });
   }
 
