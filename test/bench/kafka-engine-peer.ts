@@ -4,6 +4,7 @@
  * (ReplacingMergeTree by sequence number, review fields pulled out of the raw JSON), from a JSON copy of the
  * same events. It reads JSON because 18.16 has no Avro format; the copy is produced before the clock starts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@okendo/infra/clickhouse';
 import type { ClickHouseServerWarehouse } from '@okendo/sink';
 import type { Admin } from 'kafkajs';
@@ -126,7 +127,7 @@ export async function runKafkaEnginePeer(options: {
     count = Number(row?.events);
     complete = count >= total && Number(row?.reviews) >= options.reviewEvents;
     if (complete) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
   const seconds = (performance.now() - started) / 1_000;
   const [reviews] = await warehouse.query<{ n: string }>(

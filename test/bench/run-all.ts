@@ -92,6 +92,8 @@ try {
     value === undefined ? undefined : value < limit;
   const atLeast = (value: number | undefined, limit: number): boolean | undefined =>
     value === undefined ? undefined : value >= limit;
+  const atMost = (value: number | undefined, limit: number): boolean | undefined =>
+    value === undefined ? undefined : value <= limit;
   // Every load and every process measured gets a row: a figure missing from the table is not a goal met.
   // At 1,000 events/s the goal is sub-second (an operator alerting on a one-star review); other rates keep 2 s.
   const freshnessGoals: Goal[] = (freshness?.rates ?? []).flatMap((r): Goal[] => [
@@ -111,7 +113,7 @@ try {
     [
       ['ingest ratio full/bare >= 0.6', ingest?.ratio, atLeast(ingest?.ratio, 0.6)],
       ['ingest p99 < 25 ms', ingest?.full.p99Ms, below(ingest?.full.p99Ms, 25)],
-      ['ingest CPU per request <= 2x bare', ingestCpuRatio, below(ingestCpuRatio, 2.0001)],
+      ['ingest CPU per request <= 2x bare', ingestCpuRatio, atMost(ingestCpuRatio, 2)],
       ['sink >= 1.0x Kafka engine peer', sink?.sinkVsPeer, atLeast(sink?.sinkVsPeer, 1)],
       ['sink >= 0.5x direct-insert ceiling', sink?.sinkVsCeiling, atLeast(sink?.sinkVsCeiling, 0.5)],
       ...freshnessGoals,
