@@ -70,9 +70,7 @@ export class ClickHouseServerWarehouse implements Warehouse {
           max_result_bytes: String(limits.maxResultBytes),
           result_overflow_mode: 'throw',
           max_execution_time: limits.maxExecutionSeconds,
-          ...(this.cluster === undefined
-            ? {}
-            : { distributed_product_mode: CLUSTER_SESSION_SETTINGS.distributed_product_mode }),
+          // On a cluster the client's CLUSTER_SESSION_SETTINGS come with these (the client merges both).
         },
       });
       text = await result.text();
