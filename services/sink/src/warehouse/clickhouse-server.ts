@@ -28,28 +28,54 @@ export const CLUSTER_SESSION_SETTINGS = {
   distributed_product_mode: 'local',
 } as const;
 
+/**
+ * How long a node waits for every host to run an ON CLUSTER statement before it answers with the hosts that
+ * have not (ClickHouse's default, stated so the client can wait longer). On a busy cluster one ALTER of a
+ * replicated table has taken over 30 s: a client that gave up first reported only "Timeout error." while the
+ * statement went on running.
+ */
+export const DISTRIBUTED_DDL_TASK_TIMEOUT_SECONDS = 180;
+
 /** The ClickHouse server adapter, over HTTP with the official client. */
 export class ClickHouseServerWarehouse implements Warehouse {
   readonly engine = 'clickhouse-server' as const;
   private readonly client: ClickHouseClient;
+  /** Commands (DDL, OPTIMIZE, SYSTEM) on a cluster: waits out the server's own ON CLUSTER timeout. */
+  private readonly commandClient: ClickHouseClient;
   readonly cluster: string | undefined;
 
   constructor(options: ClickHouseServerOptions) {
     this.cluster = options.cluster;
-    this.client = createClient({
+    const connection = {
       url: options.url,
       username: options.username ?? 'default',
       password: options.password ?? '',
-      request_timeout: options.requestTimeoutMs ?? 30_000,
       // Failures surface as rejected promises that callers handle (retry, report); the client's own error log
       // would only print them twice.
       log: { level: ClickHouseLogLevel.OFF },
+    };
+    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.client = createClient({
+      ...connection,
+      request_timeout: requestTimeoutMs,
       ...(options.cluster === undefined ? {} : { clickhouse_settings: { ...CLUSTER_SESSION_SETTINGS } }),
     });
+    // Inserts and queries keep the short timeout (a hung node must not hold a flush for minutes).
+    this.commandClient =
+      options.cluster === undefined
+        ? this.client
+        : createClient({
+            ...connection,
+            request_timeout: Math.max(requestTimeoutMs, (DISTRIBUTED_DDL_TASK_TIMEOUT_SECONDS + 30) * 1_000),
+            clickhouse_settings: {
+              ...CLUSTER_SESSION_SETTINGS,
+              distributed_ddl_task_timeout: String(DISTRIBUTED_DDL_TASK_TIMEOUT_SECONDS),
+            },
+          });
   }
 
   async command(sql: string): Promise<void> {
-    await this.client.command({ query: sql });
+    await this.commandClient.command({ query: sql });
   }
 
   async query<Row>(sql: string): Promise<Row[]> {
@@ -102,5 +128,6 @@ export class ClickHouseServerWarehouse implements Warehouse {
 
   async close(): Promise<void> {
     await this.client.close();
+    if (this.commandClient !== this.client) await this.commandClient.close();
   }
 }
