@@ -179,6 +179,52 @@ describe('RecentMessageIds', () => {
     expect(ids.has('d', 10)).toBe(true);
   });
 
+  it('keeps an id remembered again until its newest entry is the oldest', () => {
+    const ids = new RecentMessageIds(60_000, 3);
+    for (const [i, id] of ['a', 'b', 'a', 'c'].entries()) ids.remember(id, i);
+    expect(['a', 'b', 'c'].map((id) => ids.has(id, 10))).toEqual([true, true, true]);
+    ids.remember('d', 5);
+    expect(['a', 'b', 'c', 'd'].map((id) => ids.has(id, 10))).toEqual([true, false, true, true]);
+    ids.remember('e', 6);
+    expect(ids.has('a', 10)).toBe(false);
+    expect(ids.size).toBe(3);
+  });
+
+  it('keeps every id within maxEntries across the growth of its ring', () => {
+    const ids = new RecentMessageIds(60_000, 5_000);
+    for (let i = 0; i < 5_000; i++) ids.remember(`m${i}`, i);
+    expect(ids.size).toBe(5_000);
+    expect(Array.from({ length: 5_000 }, (_, i) => ids.has(`m${i}`, 5_000)).every(Boolean)).toBe(true);
+    ids.remember('m5000', 5_000);
+    expect([ids.has('m0', 5_000), ids.has('m1', 5_000), ids.has('m5000', 5_000)]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  it('keeps every id when its ring grows while wrapped around', () => {
+    const ids = new RecentMessageIds(1_000, 5_000);
+    for (let i = 0; i < 600; i++) ids.remember(`old${i}`, 0);
+    // All expired by now: the ring's oldest slot moves on, the new ids wrap around its end, then it grows.
+    for (let i = 0; i < 2_000; i++) ids.remember(`new${i}`, 2_000);
+    expect(ids.size).toBe(2_000);
+    expect(Array.from({ length: 2_000 }, (_, i) => ids.has(`new${i}`, 2_500)).every(Boolean)).toBe(true);
+    expect(ids.has('old0', 2_500)).toBe(false);
+    // Once they all expire, every one of them is forgotten (the map follows the ring's moved slots).
+    ids.remember('later', 10_000);
+    expect(ids.size).toBe(1);
+  });
+
+  it('drops expired ids when remembering, so the map does not hold the whole window at low traffic', () => {
+    const ids = new RecentMessageIds(1_000, 10);
+    ids.remember('a', 0);
+    ids.remember('b', 500);
+    ids.remember('c', 1_200);
+    expect(ids.size).toBe(2);
+    expect([ids.has('a', 1_200), ids.has('b', 1_200), ids.has('c', 1_200)]).toEqual([false, true, true]);
+  });
+
   it('is off with a zero window', () => {
     const ids = new RecentMessageIds(0, 3);
     ids.remember('a', 0);
