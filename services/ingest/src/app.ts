@@ -3,7 +3,7 @@
  * only once the broker has the event. The process around it (config, Kafka connection, listen, shutdown)
  * lives in server.ts, so tests can build the app against their own broker and topics.
  */
-import { envelopeCodec, topicName, unroutedCodec } from '@okendo/schemas';
+import { topicName, unroutedCodec } from '@okendo/schemas';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -14,6 +14,7 @@ import type { IngestConfig } from './config.js';
 import { DEFAULT_SOURCE } from './config.js';
 import { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
 import { createIngestMetrics, type IngestMetrics, type RequestOutcome } from './metrics.js';
+import { writeEnvelope } from './publishing/envelope-writer.js';
 import { type KafkaPublisher, type OutgoingMessage, PublishError } from './publishing/kafka-publisher.js';
 import { RecentMessageIds } from './publishing/recent-message-ids.js';
 import { routeDelivery } from './routing/route-delivery.js';
@@ -106,6 +107,16 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
   const recentIds = new RecentMessageIds(config.dedupeWindowSeconds * 1_000, config.dedupeMaxEntries);
   const metrics = createIngestMetrics(() => publisher.queuedMessages);
   const secrets = options.secrets ?? new SigningKeyStore(config.sources);
+  // Topic names per resource type, made once (not a new string per request for kafkajs and the metrics).
+  const topics = new Map<string, string>();
+  const topicFor = (key: Parameters<typeof topicName>[0]): string => {
+    let topic = topics.get(key);
+    if (topic === undefined) {
+      topic = topicName(key, config.topicPrefix);
+      topics.set(key, topic);
+    }
+    return topic;
+  };
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
@@ -159,14 +170,25 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
     reply.raw.once('close', () => clearTimeout(timer));
     done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request on this path.
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      logResponse(request, reply);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  });
+  const logResponse = (request: FastifyRequest, reply: FastifyReply): void => {
     metrics.inFlight.dec();
     const outcome = request.outcome ?? { outcome: 'other' as const };
-    metrics.requests.inc({ outcome: outcome.outcome });
+    const elapsedMs = reply.elapsedTime;
+    metrics.countRequest(outcome.outcome);
     // Only the webhook paths: /metrics and the probes would swamp the delivery figures.
     if (request.url.startsWith('/webhooks/')) {
-      metrics.responses.inc({ status: String(reply.statusCode) });
-      metrics.responseSeconds.observe(reply.elapsedTime / 1_000);
+      metrics.countResponse(reply.statusCode);
+      metrics.responseSeconds.observe(elapsedMs / 1_000);
     }
     request.log.info(
       {
@@ -174,14 +196,14 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
         route: request.routeOptions.url ?? 'unmatched',
         source: (request.params as { source?: string } | undefined)?.source,
         status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        durationMs: Math.round(elapsedMs * 10) / 10,
         ...outcome,
         // Also for requests refused before (or without) verification: trace finds a delivery's answer by id.
         messageId: outcome.messageId ?? claimedMessageId(request),
       },
       'request',
     );
-  });
+  };
 
   app.setErrorHandler((error, request, reply) => {
     const code = codeForFrameworkError(error as { code?: string; statusCode?: number });
@@ -244,7 +266,7 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
           request.outcome = { outcome: 'other', source, secret: verified.expiredKeyLabel };
         return sendError(request, reply, verified.reason, verified.detail);
       }
-      metrics.verifications.inc({ source, secret: verified.keyLabel });
+      metrics.countVerification(source, verified.keyLabel);
       const dedupeKey = `${source}\u0000${verified.messageId}`;
       const secret = verified.keyLabel;
       request.outcome = { outcome: 'other', source, messageId: verified.messageId, secret };
@@ -262,24 +284,24 @@ export function buildIngestApp(options: IngestAppOptions): { app: FastifyInstanc
       const message: OutgoingMessage =
         routed.kind === 'routed'
           ? {
-              topic: topicName(routed.resourceType, config.topicPrefix),
+              topic: topicFor(routed.resourceType),
               key: routed.key,
-              value: envelopeCodec.encode(routed.envelope),
+              value: writeEnvelope(routed.envelope),
             }
           : {
-              topic: topicName('unrouted', config.topicPrefix),
+              topic: topicFor('unrouted'),
               key: routed.key,
               value: unroutedCodec.encode(routed.delivery),
             };
 
-      const stopTimer = metrics.publishSeconds.startTimer({ topic: message.topic });
+      const publishStarted = performance.now();
       try {
         await publisher.publish(message);
       } catch (error) {
         if (error instanceof PublishError) return sendPublishError(request, reply, error);
         throw error;
       } finally {
-        stopTimer();
+        metrics.observePublish(message.topic, (performance.now() - publishStarted) / 1_000);
       }
       recentIds.remember(dedupeKey, receivedAtMs);
       if (routed.kind === 'routed') {

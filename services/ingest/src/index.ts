@@ -2,6 +2,7 @@ export { ConfigError } from '@okendo/common';
 export { buildIngestApp, type IngestAppOptions } from './app.js';
 export { DEFAULT_SOURCE, describeConfig, type IngestConfig, loadIngestConfig } from './config.js';
 export { errorBody, INGEST_ERRORS, type IngestErrorCode } from './http-errors.js';
+export { checkEnvelopeLayout, writeEnvelope } from './publishing/envelope-writer.js';
 export {
   createIdempotentProducer,
   KafkaPublisher,
@@ -10,6 +11,7 @@ export {
   type PublisherClients,
   type PublisherOptions,
 } from './publishing/kafka-publisher.js';
+export { KeyPartitioner, murmur2, murmur2OfKey } from './publishing/key-partitioner.js';
 export {
   BodyLimitError,
   checkBodyLimitFits,

@@ -25,11 +25,35 @@ export interface IngestMetrics {
   secretsReloads: Counter<'outcome'>;
   publishSeconds: Histogram<'topic'>;
   inFlight: Gauge;
+  /**
+   * The per-request updates, through label children resolved once per label value: prom-client's
+   * inc({label}) hashes and validates the label object on every call (~0.5 us per request in all).
+   */
+  countRequest: (outcome: RequestOutcome) => void;
+  countResponse: (status: number) => void;
+  countVerification: (source: string, secret: string) => void;
+  observePublish: (topic: string, seconds: number) => void;
+}
+
+/** A child per label value, made on first use (label values here are few: outcomes, statuses, topics). */
+function childrenBy<Child>(make: (value: string) => Child): (value: string) => Child {
+  const children = new Map<string, Child>();
+  return (value) => {
+    let child = children.get(value);
+    if (child === undefined) {
+      child = make(value);
+      children.set(value, child);
+    }
+    return child;
+  };
 }
 
 export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
   const registry = new Registry();
-  const metrics: IngestMetrics = {
+  const metrics: Omit<
+    IngestMetrics,
+    'countRequest' | 'countResponse' | 'countVerification' | 'observePublish'
+  > = {
     registry,
     requests: new Counter({
       name: 'ingest_requests_total',
@@ -80,6 +104,13 @@ export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
       registers: [registry],
     }),
   };
+  const requestsBy = childrenBy((outcome) => metrics.requests.labels({ outcome }));
+  const responsesBy = childrenBy((status) => metrics.responses.labels({ status }));
+  const publishBy = childrenBy((topic) => metrics.publishSeconds.labels({ topic }));
+  const verificationsBy = childrenBy((source) =>
+    childrenBy((secret) => metrics.verifications.labels({ source, secret })),
+  );
+  const statusText: string[] = [];
   new Gauge({
     name: 'ingest_publish_queue_depth',
     help: 'Messages waiting for the broker',
@@ -88,5 +119,18 @@ export function createIngestMetrics(queueDepth: () => number): IngestMetrics {
       this.set(queueDepth());
     },
   });
-  return metrics;
+  return {
+    ...metrics,
+    countRequest: (outcome) => requestsBy(outcome).inc(),
+    countResponse: (status) => {
+      let text = statusText[status];
+      if (text === undefined) {
+        text = String(status);
+        statusText[status] = text;
+      }
+      responsesBy(text).inc();
+    },
+    countVerification: (source, secret) => verificationsBy(source)(secret).inc(),
+    observePublish: (topic, seconds) => publishBy(topic).observe(seconds),
+  };
 }
