@@ -46,16 +46,26 @@ async function load(
 
 export async function benchIngest(
   brokers: string,
-  options: { connections: number; durationSeconds: number; brokerPid: number },
+  options: {
+    connections: number;
+    durationSeconds: number;
+    brokerPid: number;
+    /** Another build of the ingest to measure (A/B runs of a change); default the compiled one. */
+    ingestEntry?: string;
+    /** Extra node flags for the ingest process, e.g. V8 heap flags under evaluation (passed in NODE_OPTIONS). */
+    ingestNodeFlags?: string[];
+    /** Extra environment of the ingest process (e.g. LOG_LEVEL=warn, to see what the request log line costs). */
+    ingestEnv?: NodeJS.ProcessEnv;
+  },
 ): Promise<{ bare: IngestFigures; full: IngestFigures; ratio: number }> {
   const secret = newWebhookSecret();
   const targets = {
-    bare: ['test/dist/bench/ingest-target.js', ['bare']],
-    full: ['services/ingest/dist/server.js', []],
+    bare: ['test/dist/bench/ingest-target.js', ['bare'], []],
+    full: [options.ingestEntry ?? 'services/ingest/dist/server.js', [], options.ingestNodeFlags ?? []],
   } as const;
   const figures: Record<string, IngestFigures> = {};
   for (const mode of ['bare', 'full'] as const) {
-    const [entry, args] = targets[mode];
+    const [entry, args, nodeFlags] = targets[mode];
     const child = spawnCompiled(entry, [...args], {
       KAFKA_BROKERS: brokers,
       OKENDO_WEBHOOK_SECRETS: secret,
@@ -63,6 +73,9 @@ export async function benchIngest(
       INGEST_HOST: '127.0.0.1',
       INGEST_PORT: '0',
       // No LOG_LEVEL: the shipped default (info, one JSON line per request) is part of what is measured.
+      // Only the ingest's own flags (V8 options allowed in NODE_OPTIONS), never the bench's.
+      ...(nodeFlags.length > 0 ? { NODE_OPTIONS: nodeFlags.join(' ') } : {}),
+      ...(mode === 'full' ? options.ingestEnv : {}),
     });
     const url = await waitForLine(child, /(?:^listening |"url":")(http:\/\/[\d.]+:\d+)/, `${mode} ingest`);
     const rss = rssSampler(child.pid ?? 0);
