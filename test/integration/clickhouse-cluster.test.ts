@@ -105,7 +105,18 @@ describe.skipIf(skipReason !== undefined && !required)(
       console.log(`cluster: ZooKeeper + ${cluster.nodes.length} servers ready in ${cluster.startupMs} ms`);
       entry = new ClickHouseServerWarehouse({ url: node(1, 1).server.url, cluster: cluster.name });
       const started = Date.now();
-      firstMigration = await migrate(entry, database);
+      firstMigration = await migrate(entry, database).catch(async (error: unknown) => {
+        // A DDL task one node never finished: what each node's DDLWorker did is the only clue, and the
+        // cluster's dirs go with the cluster.
+        for (const each of cluster.nodes) {
+          const log = await readFile(join(each.dir, 'log', 'clickhouse-server.log'), 'utf8').catch(() => '');
+          const lines = log.split('\n').filter((line) => line.trim() !== ''); // warnings and errors only
+          console.log(
+            `--- node s${each.shard}r${each.replica} (last 25 of ${lines.length}) ---\n${lines.slice(-25).join('\n')}`,
+          );
+        }
+        throw error;
+      });
       migrationSeconds = (Date.now() - started) / 1_000;
       console.log(`cluster migrations (first run): ${migrationSeconds.toFixed(1)} s`);
     }, 300_000);
