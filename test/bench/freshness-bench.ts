@@ -7,7 +7,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClickHouseServerWarehouse } from '@okendo/sink';
 import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
 import { onlyOf, planDeliveries } from '../traffic/planned-deliveries.js';
-import { percentile, rssSampler, spawnCompiled, stopChild, waitForLine } from './measure.js';
+import {
+  type HistogramTotals,
+  meanMsBetween,
+  percentile,
+  rssSampler,
+  scrapeHistogram,
+  spawnCompiled,
+  stopChild,
+  waitForLine,
+} from './measure.js';
 
 const SENDER_TIMEOUT_MS = 15_000;
 
@@ -23,6 +32,38 @@ export interface FreshnessFigures {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  meanMs: number;
+}
+
+/**
+ * Where the time goes at one rate: the mean of every event's hops (the sink's sink_event_hop_seconds and the
+ * ingest's response time, scraped before and after the rate), and what is left between the inserts and the
+ * bench's poll seeing the row. received -> inserted is the sum of the four sink hops; the 2xx is sent during
+ * kafka_to_sink (once the broker acknowledged), so freshness = inserted - 2xx + insertToVisible.
+ */
+export interface FreshnessHops {
+  targetRate: number;
+  /** received by the ingest -> 2xx sent */
+  ingestAnswerMs: number;
+  /** received -> the producer's timestamp: verification and the publish queue */
+  ingestToKafkaMs: number;
+  /** -> handed to the sink by kafkajs: the broker's ack (replication) and the consumer's next fetch */
+  kafkaToSinkMs: number;
+  /** -> its flush starts */
+  flushWaitMs: number;
+  /** -> every insert of its flush done */
+  insertMs: number;
+  /** inserted -> seen in reviews_current by the bench (the view's query and the 50 ms poll) */
+  insertToVisibleMs: number;
+}
+
+const HOPS = ['ingest_to_kafka', 'kafka_to_sink', 'flush_wait', 'insert'] as const;
+
+async function scrapeHops(ingestMetrics: string, sinkMetrics: string): Promise<HistogramTotals[]> {
+  return Promise.all([
+    scrapeHistogram(ingestMetrics, 'ingest_response_duration_seconds'),
+    ...HOPS.map((hop) => scrapeHistogram(sinkMetrics, 'sink_event_hop_seconds', `hop="${hop}"`)),
+  ]);
 }
 
 export async function benchFreshness(
@@ -30,7 +71,12 @@ export async function benchFreshness(
   clickhouseUrl: string,
   rates: readonly number[],
   secondsPerRate: number,
-): Promise<{ rates: FreshnessFigures[]; ingestPeakRssMb: number; sinkPeakRssMb: number }> {
+): Promise<{
+  rates: FreshnessFigures[];
+  hops: FreshnessHops[];
+  ingestPeakRssMb: number;
+  sinkPeakRssMb: number;
+}> {
   const stamp = Date.now().toString(36);
   const secret = newWebhookSecret();
   const database = `bench_fresh_${stamp}`;
@@ -42,18 +88,21 @@ export async function benchFreshness(
     CLICKHOUSE_DATABASE: database,
     SINK_PORT: '0',
   });
-  await waitForLine(sink, /"msg":"sink running"/, 'sink');
+  const sinkMetrics = `${await waitForLine(sink, /"msg":"sink running","url":"(http:[^"]+)"/, 'sink')}/metrics`;
   const ingest = spawnCompiled('services/ingest/dist/server.js', [], {
     ...common,
     OKENDO_WEBHOOK_SECRETS: secret,
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
   });
-  const url = `${await waitForLine(ingest, /"url":"(http:[^"]+)"/, 'ingest')}/webhooks/okendo`;
+  const ingestUrl = await waitForLine(ingest, /"url":"(http:[^"]+)"/, 'ingest');
+  const url = `${ingestUrl}/webhooks/okendo`;
+  const ingestMetrics = `${ingestUrl}/metrics`;
   const ingestRss = rssSampler(ingest.pid ?? 0);
   const sinkRss = rssSampler(sink.pid ?? 0);
   const warehouse = new ClickHouseServerWarehouse({ url: clickhouseUrl });
   const results: FreshnessFigures[] = [];
+  const hops: FreshnessHops[] = [];
   try {
     for (const rate of rates) {
       const total = rate * secondsPerRate;
@@ -93,6 +142,7 @@ export async function benchFreshness(
         }
       })();
 
+      const hopsBefore = await scrapeHops(ingestMetrics, sinkMetrics);
       const started = performance.now();
       const inFlight: Promise<void>[] = [];
       for (const [i, delivery] of deliveries.entries()) {
@@ -136,13 +186,28 @@ export async function benchFreshness(
         p50Ms: Math.round(percentile(latencies, 50)),
         p99Ms: Math.round(percentile(latencies, 99)),
         maxMs: Math.round(Math.max(...latencies)),
+        meanMs: Math.round(latencies.reduce((sum, each) => sum + each, 0) / latencies.length),
       };
+      const hopsAfter = await scrapeHops(ingestMetrics, sinkMetrics);
+      const [answer, toKafka, toSink, flushWait, insert] = hopsAfter.map((after, i) =>
+        meanMsBetween(hopsBefore[i] as HistogramTotals, after),
+      ) as [number, number, number, number, number];
+      hops.push({
+        targetRate: rate,
+        ingestAnswerMs: answer,
+        ingestToKafkaMs: toKafka,
+        kafkaToSinkMs: toSink,
+        flushWaitMs: flushWait,
+        insertMs: insert,
+        insertToVisibleMs:
+          Math.round((figures.meanMs + answer - (toKafka + toSink + flushWait + insert)) * 10) / 10,
+      });
       console.log(
         `  ${rate}/s: achieved ${figures.achievedRate}/s, failed ${failed}, timed out ${timedOut}, 2xx -> visible p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
       );
       results.push(figures);
     }
-    return { rates: results, ingestPeakRssMb: ingestRss.peakMb(), sinkPeakRssMb: sinkRss.peakMb() };
+    return { rates: results, hops, ingestPeakRssMb: ingestRss.peakMb(), sinkPeakRssMb: sinkRss.peakMb() };
   } finally {
     ingestRss.stop();
     sinkRss.stop();

@@ -92,3 +92,37 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
 }
+
+/** A histogram's running sum and count, as one /metrics scrape shows them (one label set, or no labels). */
+export interface HistogramTotals {
+  sum: number;
+  count: number;
+}
+
+/**
+ * Reads `<name>_sum` and `<name>_count` from a Prometheus text exposition, for the series whose labels include
+ * `labels` (e.g. `hop="insert"`); 0 / 0 when the series is not there yet.
+ */
+export async function scrapeHistogram(
+  metricsUrl: string,
+  name: string,
+  labels = '',
+): Promise<HistogramTotals> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (suffix: string): number => {
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}_${suffix}`)) continue;
+      const [series, value] = line.split(' ');
+      if (series === undefined || !series.includes(labels)) continue;
+      return Number(value);
+    }
+    return 0;
+  };
+  return { sum: read('sum'), count: read('count') };
+}
+
+/** The mean (ms) of the observations made between two scrapes of one histogram. */
+export function meanMsBetween(before: HistogramTotals, after: HistogramTotals): number {
+  const count = after.count - before.count;
+  return count <= 0 ? Number.NaN : Math.round(((after.sum - before.sum) / count) * 1_000 * 10) / 10;
+}

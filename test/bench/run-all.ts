@@ -77,6 +77,8 @@ try {
       Number(values.seconds),
     );
     console.table(freshness.rates);
+    console.log('  where the time goes: mean ms per hop of every event (received by the ingest -> visible)');
+    console.table(freshness.hops);
     summary['freshness'] = freshness;
   }
 

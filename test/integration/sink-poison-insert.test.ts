@@ -120,6 +120,19 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
         /^sink_insert_rejected_total\{table="reviews",error="CANNOT_PARSE_ESCAPE_SEQUENCE"\} 1$/m,
       );
       expect(metrics).toMatch(/^sink_last_flush_success_timestamp_seconds \d/m);
+      // Every stored event's way in, hop by hop (what npm run bench reads for freshness): each hop counted
+      // once per event, and together they make up the event's age at insert.
+      const series = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1]);
+      const eventsInserted = series('sink_event_age_at_insert_seconds_count');
+      expect(eventsInserted).toBeGreaterThanOrEqual(good.length + 1);
+      let hopsTotal = 0;
+      for (const hop of ['ingest_to_kafka', 'kafka_to_sink', 'flush_wait', 'insert']) {
+        expect(series(`sink_event_hop_seconds_count\\{hop="${hop}"\\}`), hop).toBe(eventsInserted);
+        hopsTotal += series(`sink_event_hop_seconds_sum\\{hop="${hop}"\\}`);
+      }
+      const age = series('sink_event_age_at_insert_seconds_sum');
+      expect(age).toBeGreaterThan(0);
+      expect(Math.abs(hopsTotal - age)).toBeLessThan(age * 0.05 + 0.01 * eventsInserted);
     });
 
     it('a dead letter too big for the dead_letter topic keeps a prefix, its origin size and hash, and is stored', async () => {

@@ -10,4 +10,9 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   sizeBytes: number;
+  /**
+   * When the message reached the broker (its producer timestamp) and the sink (kafkajs handed it over), for the
+   * hop metric; absent for messages that did not come from the live consumer (replay, rebuild).
+   */
+  timing?: { kafkaTimestampMs: number; consumedAtMs: number };
 }

@@ -44,6 +44,7 @@ export interface FlushContext {
 
 export async function runFlush(messages: ConsumedMessage[], context: FlushContext): Promise<void> {
   const { metrics, failpoints } = context;
+  const flushStartedMs = Date.now();
   const plan = planBatch(messages);
   const events = plan.rows.get('events') ?? [];
   failpoints.beginFlush(events.length > 0);
@@ -58,6 +59,7 @@ export async function runFlush(messages: ConsumedMessage[], context: FlushContex
 
   const now = Date.now();
   for (const receivedAt of plan.receivedAtMs) metrics.eventAgeSeconds.observe((now - receivedAt) / 1_000);
+  observeHops(metrics, plan, events, flushStartedMs, now);
   metrics.batchMessages.observe(messages.length);
   failpoints.reach('before-commit');
   await context.commit(messages);
@@ -67,6 +69,32 @@ export async function runFlush(messages: ConsumedMessage[], context: FlushContex
     metrics.mappingIssues.inc({ resource_type: resourceType, field }, count);
   for (const [resourceType, atMs] of newestEventByType(events))
     metrics.lastEvent.set({ resource_type: resourceType }, atMs / 1_000);
+}
+
+const HOPS = ['ingest_to_kafka', 'kafka_to_sink', 'flush_wait', 'insert'] as const;
+
+/** Each event's hops (sink_event_hop_seconds), from its envelope and its message's Kafka and consumer times. */
+function observeHops(
+  metrics: FlushContext['metrics'],
+  plan: BatchPlan,
+  events: readonly Row[],
+  flushStartedMs: number,
+  insertedMs: number,
+): void {
+  const [ingestToKafka, kafkaToSink, flushWait, insert] = HOPS.map((hop) =>
+    metrics.eventHopSeconds.labels({ hop }),
+  );
+  for (const row of events) {
+    const origin = plan.origins.get(row);
+    const timing = origin?.message.timing;
+    if (origin?.envelope === undefined || timing === undefined) continue;
+    ingestToKafka?.observe(
+      Math.max(0, timing.kafkaTimestampMs - Number(origin.envelope.receivedAtMs)) / 1_000,
+    );
+    kafkaToSink?.observe(Math.max(0, timing.consumedAtMs - timing.kafkaTimestampMs) / 1_000);
+    flushWait?.observe(Math.max(0, flushStartedMs - timing.consumedAtMs) / 1_000);
+    insert?.observe((insertedMs - flushStartedMs) / 1_000);
+  }
 }
 
 /** Per known resource type (a bounded label set), the newest received_at_ms among the flush's events. */

@@ -189,6 +189,7 @@ export class SinkConsumer {
     if (batch.messages.length === 0) return;
     const topicKey = this.topicKeys.get(batch.topic);
     if (topicKey === undefined) throw new Error(`message from unexpected topic ${batch.topic}`);
+    const consumedAtMs = Date.now();
     const messages: ConsumedMessage[] = batch.messages.map((message) => ({
       topic: batch.topic,
       topicKey,
@@ -197,6 +198,7 @@ export class SinkConsumer {
       key: message.key,
       value: message.value,
       sizeBytes: (message.value?.length ?? 0) + (message.key?.length ?? 0),
+      timing: { kafkaTimestampMs: Number(message.timestamp), consumedAtMs },
     }));
     const beat = setInterval(() => {
       heartbeat().catch(() => undefined);
