@@ -136,3 +136,65 @@ describe('writeRows pauses instead of dead-lettering what every row shares', () 
     await expect(result).rejects.toThrow(/stopped while retrying/);
   });
 });
+
+describe('writeRows with several tables at once', () => {
+  /** Each insert takes a few ms; counts how many run at the same time. */
+  class SlowWarehouse {
+    inFlight = 0;
+    peak = 0;
+    readonly tables: string[] = [];
+    constructor(
+      private readonly refuses: (table: string, row: Row) => string | undefined = () => undefined,
+    ) {}
+    async insertJsonEachRow(qualified: string, rows: readonly object[]): Promise<void> {
+      const table = qualified.replace(/^db\./, '');
+      this.inFlight++;
+      this.peak = Math.max(this.peak, this.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, table === 'slow' ? 60 : 5));
+      this.inFlight--;
+      for (const row of rows as Row[]) {
+        const error = this.refuses(table, row);
+        if (error !== undefined) throw new Error(error);
+      }
+      this.tables.push(table);
+    }
+  }
+  const plan = (tables: string[]) => new Map(tables.map((table) => [table, rowsOf(3)]));
+
+  it('writes every table, never more at once than asked, and reports refusals in the plan order', async () => {
+    const tables = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const warehouse = new SlowWarehouse((table, row) =>
+      ['f', 'b'].includes(table) && row['id'] === 1 ? PARSE : undefined,
+    );
+    const rejected = await writeRows(warehouse, 'db', plan(tables), { retry, concurrency: 3 });
+    expect(warehouse.peak).toBe(3);
+    expect([...new Set(warehouse.tables)].sort()).toEqual(tables);
+    expect([...rejected.keys()]).toEqual(['b', 'f']);
+    expect(rejected.get('f')?.map((refusal) => refusal.row['id'])).toEqual([1]);
+  });
+
+  it('one at a time unless asked', async () => {
+    const warehouse = new SlowWarehouse();
+    await writeRows(warehouse, 'db', plan(['a', 'b', 'c']), { retry });
+    expect(warehouse.peak).toBe(1);
+  });
+
+  it('a table that fails fails the write only once the others under way have settled', async () => {
+    const warehouse = new SlowWarehouse();
+    const failing = {
+      insertJsonEachRow: async (table: string, rows: readonly object[]) => {
+        if (table === 'db.a') throw new Error('connect ECONNREFUSED');
+        await warehouse.insertJsonEachRow(table, rows);
+      },
+    };
+    // 'a' is retried as unreachable until the shutdown signal at 20 ms stops it; 'slow' is still being written.
+    const result = writeRows(failing, 'db', plan(['a', 'b', 'slow']), {
+      retry,
+      concurrency: 3,
+      signal: AbortSignal.timeout(20),
+    });
+    await expect(result).rejects.toThrow(/stopped while retrying/);
+    expect(warehouse.inFlight).toBe(0);
+    expect(warehouse.tables.sort()).toEqual(['b', 'slow']);
+  });
+});

@@ -74,7 +74,7 @@ export function createSinkMetrics(): SinkMetrics {
     // Where freshness goes (npm run bench reads it): the hops add up to sink_event_age_at_insert_seconds.
     eventHopSeconds: new Histogram({
       name: 'sink_event_hop_seconds',
-      help: "An event's way to ClickHouse, hop by hop: ingest_to_kafka (received by the ingest -> its producer timestamp: verification and the publish queue), kafka_to_sink (-> handed to the sink: the broker's ack and the consumer's fetch), flush_wait (-> its flush starts), insert (-> every insert of its flush done)",
+      help: "An event's way to ClickHouse, hop by hop: ingest_to_kafka (received by the ingest -> its producer timestamp: verification and the publish queue), kafka_to_sink (-> handed to the sink: the broker's ack and the consumer's fetch), flush_wait (-> its flush starts), state_insert (-> the state, version and child tables written: visible in the _current views), event_log_insert (-> the events log written)",
       labelNames: ['hop'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
       registers: [registry],

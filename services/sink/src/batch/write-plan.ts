@@ -1,5 +1,5 @@
 /**
- * Inserts a batch plan into the warehouse, table by table. A retriable error (warehouse unreachable, busy),
+ * Inserts a batch plan into the warehouse, table by table (a few at once when asked). A retriable error (warehouse unreachable, busy),
  * a table error (missing table or column) or a systemic row error blocks the write: it is retried with capped
  * exponential backoff until it clears. A row error is narrowed down to the refused rows by bisection
  * (isolate-rejected-rows.ts); the rest is inserted and the refused rows are returned for the caller to
@@ -47,24 +47,41 @@ export interface WriteOptions {
   observer?: WriteObserver;
   signal?: AbortSignal;
   onWait?: () => Promise<void>;
+  /** how many tables are inserted at once (1: one after another) */
+  concurrency?: number;
 }
 
-/** Inserts every table's rows; resolves with the rows ClickHouse refused, by table (empty when none). */
+/**
+ * Inserts every table's rows, up to `concurrency` tables at a time (default one after another); resolves with
+ * the rows ClickHouse refused, by table in the plan's order (empty when none). A failure fails the whole write
+ * once every table under way has settled, so nothing goes on writing behind a flush that failed.
+ */
 export async function writeRows(
   warehouse: Pick<Warehouse, 'insertJsonEachRow'>,
   database: string,
   rows: ReadonlyMap<string, readonly Row[]>,
   options: WriteOptions,
 ): Promise<Map<string, RejectedRow[]>> {
-  const rejected = new Map<string, RejectedRow[]>();
-  for (const [table, tableRows] of rows) {
-    if (tableRows.length === 0) continue;
-    const refused = await writeTable(warehouse, database, table, tableRows, options);
-    if (refused.length > 0) {
-      rejected.set(table, refused);
-      options.observer?.onRejected?.(table, refused);
+  const tables = [...rows].filter(([, tableRows]) => tableRows.length > 0);
+  const refusedByTable: RejectedRow[][] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < tables.length; index = next++) {
+      const [table, tableRows] = tables[index] as [string, readonly Row[]];
+      const refused = await writeTable(warehouse, database, table, tableRows, options);
+      refusedByTable[index] = refused;
+      if (refused.length > 0) options.observer?.onRejected?.(table, refused);
     }
-  }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, tables.length));
+  const settled = await Promise.allSettled(Array.from({ length: workers }, worker));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const rejected = new Map<string, RejectedRow[]>();
+  tables.forEach(([table], index) => {
+    const refused = refusedByTable[index] ?? [];
+    if (refused.length > 0) rejected.set(table, refused);
+  });
   return rejected;
 }
 
