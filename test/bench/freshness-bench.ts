@@ -4,7 +4,7 @@
  * so figures carry up to ~50 ms of polling error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClickHouseServerWarehouse } from '@okendo/sink';
+import { ClickHouseServerWarehouse, EVENT_HOPS } from '@okendo/sink';
 import { newWebhookSecret, signedHeaders } from '../harness/webhook-signer.js';
 import { onlyOf, planDeliveries } from '../traffic/planned-deliveries.js';
 import {
@@ -60,12 +60,10 @@ export interface FreshnessHops {
   stateToVisibleMs: number;
 }
 
-const HOPS = ['ingest_to_kafka', 'kafka_to_sink', 'flush_wait', 'state_insert', 'event_log_insert'] as const;
-
 async function scrapeHops(ingestMetrics: string, sinkMetrics: string): Promise<HistogramTotals[]> {
   return Promise.all([
     scrapeHistogram(ingestMetrics, 'ingest_response_duration_seconds'),
-    ...HOPS.map((hop) => scrapeHistogram(sinkMetrics, 'sink_event_hop_seconds', `hop="${hop}"`)),
+    ...EVENT_HOPS.map((hop) => scrapeHistogram(sinkMetrics, 'sink_event_hop_seconds', `hop="${hop}"`)),
   ]);
 }
 

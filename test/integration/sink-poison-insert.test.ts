@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FIXTURES, type WebhookFixture } from '@okendo/schemas';
-import type { Warehouse } from '@okendo/sink';
+import { EVENT_HOPS, type Warehouse } from '@okendo/sink';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { runInfra, titleWithSkipReason } from '../harness/infra.js';
@@ -126,13 +126,7 @@ describe.each(targets)('sink: a flush ClickHouse partly refuses, on $name', ({ n
       const eventsInserted = series('sink_event_age_at_insert_seconds_count');
       expect(eventsInserted).toBeGreaterThanOrEqual(good.length + 1);
       let hopsTotal = 0;
-      for (const hop of [
-        'ingest_to_kafka',
-        'kafka_to_sink',
-        'flush_wait',
-        'state_insert',
-        'event_log_insert',
-      ]) {
+      for (const hop of EVENT_HOPS) {
         expect(series(`sink_event_hop_seconds_count\\{hop="${hop}"\\}`), hop).toBe(eventsInserted);
         hopsTotal += series(`sink_event_hop_seconds_sum\\{hop="${hop}"\\}`);
       }

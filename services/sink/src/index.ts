@@ -58,7 +58,7 @@ export {
   type MappingIssue,
   WireObject,
 } from './mapping/wire-object.js';
-export { createSinkMetrics, type SinkMetrics } from './metrics.js';
+export { createSinkMetrics, EVENT_HOPS, type SinkMetrics } from './metrics.js';
 export * from './replay/index.js';
 export { type RunningSink, startSink } from './server.js';
 export { ChdbWarehouse } from './warehouse/chdb.js';

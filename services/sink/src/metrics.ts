@@ -1,6 +1,15 @@
 /** Prometheus metrics of the sink, in a registry of its own. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** The hops of sink_event_hop_seconds, in the order an event takes them (npm run bench reads each). */
+export const EVENT_HOPS = [
+  'ingest_to_kafka',
+  'kafka_to_sink',
+  'flush_wait',
+  'state_insert',
+  'event_log_insert',
+] as const;
+
 export interface SinkMetrics {
   registry: Registry;
   rowsInserted: Counter<'table'>;

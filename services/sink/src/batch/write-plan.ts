@@ -1,6 +1,6 @@
 /**
- * Inserts a batch plan into the warehouse, table by table (a few at once when asked). A retriable error (warehouse unreachable, busy),
- * a table error (missing table or column) or a systemic row error blocks the write: it is retried with capped
+ * Inserts a batch plan into the warehouse, table by table (a few at once when asked). A retriable error
+ * (warehouse unreachable, busy), a table error (missing table or column) or a systemic row error blocks the write: it is retried with capped
  * exponential backoff until it clears. A row error is narrowed down to the refused rows by bisection
  * (isolate-rejected-rows.ts); the rest is inserted and the refused rows are returned for the caller to
  * dead-letter. Nothing is committed by the caller until this resolves, and every insert is idempotent

@@ -19,7 +19,7 @@ import {
 import { type BlockedWrite, type RetryPolicy, writeRows } from '../batch/write-plan.js';
 import type { Failpoints } from '../failpoints.js';
 import type { Row } from '../mapping/rows.js';
-import type { SinkMetrics } from '../metrics.js';
+import { EVENT_HOPS, type SinkMetrics } from '../metrics.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 /** What /readyz reports while a flush cannot be written. */
@@ -79,8 +79,6 @@ export async function runFlush(messages: ConsumedMessage[], context: FlushContex
  */
 const STATE_TABLES_AT_ONCE = 4;
 
-const HOPS = ['ingest_to_kafka', 'kafka_to_sink', 'flush_wait', 'state_insert', 'event_log_insert'] as const;
-
 /** Each event's hops (sink_event_hop_seconds), from its envelope and its message's Kafka and consumer times. */
 function observeHops(
   metrics: FlushContext['metrics'],
@@ -88,7 +86,7 @@ function observeHops(
   events: readonly Row[],
   at: { flushStartedMs: number; stateInsertedMs: number; insertedMs: number },
 ): void {
-  const [ingestToKafka, kafkaToSink, flushWait, stateInsert, eventLogInsert] = HOPS.map((hop) =>
+  const [ingestToKafka, kafkaToSink, flushWait, stateInsert, eventLogInsert] = EVENT_HOPS.map((hop) =>
     metrics.eventHopSeconds.labels({ hop }),
   );
   for (const row of events) {
