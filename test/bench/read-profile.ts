@@ -2,7 +2,11 @@
  * Reads a V8 profile written under BENCH_PROFILE (measure.ts) in the terminal: the functions with the most
  * self time of a .cpuprofile, or the allocation sites holding the most memory of a .heapprofile (sampled
  * allocations still live when the process exited), grouped by function and file.
- *   npx tsx test/bench/read-profile.ts output/bench/profiles/CPU....cpuprofile [--top 25]
+ *   npx tsx test/bench/read-profile.ts output/bench/profiles/CPU....cpuprofile [--top 25] [--by package]
+ * `--by package` sums self time per package (node_modules/<name>, services/<name>, node core); a native frame
+ * (writev, Hmac, JSON.parse's helpers) counts for the package of the JavaScript that called it. `--by caller`
+ * also counts node core's time for the package that called into it (kafkajs' socket writes, the ingest's HMAC);
+ * what is left as node core ran with no package on the stack (the HTTP server's parsing and writes).
  */
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
@@ -18,6 +22,7 @@ interface CpuNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: CpuNode[];
@@ -37,13 +42,52 @@ function where(frame: CallFrame): string {
   return `${frame.functionName || '(anonymous)'} ${shown || '(native)'}:${frame.lineNumber + 1}`;
 }
 
+/** The package a frame's code belongs to, or undefined for a native frame (no script). */
+function packageOf(frame: CallFrame): string | undefined {
+  const file = frame.url.replace(/^file:\/\//, '');
+  if (file === '') return undefined;
+  if (file.startsWith('node:')) return 'node core';
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+  if (inModules) return inModules[1];
+  const inRepo = /(?:^|\/)(services|test|infra|schemas)\/([^/]+)/.exec(relative(repoRoot, file));
+  return inRepo ? `${inRepo[1]}/${inRepo[2]}` : file;
+}
+
+/** Self time per package; a native frame counts for its nearest JavaScript caller's package. */
+function byPackage(profile: CpuProfile, msPerSample: number, skipCore: boolean): Map<string, number> {
+  const parentOf = new Map<number, CpuNode>();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) {
+      const childNode = byId.get(child);
+      if (childNode) parentOf.set(childNode.id, node);
+    }
+  const totals = new Map<string, number>();
+  for (const node of profile.nodes) {
+    let owner: string | undefined;
+    for (let at: CpuNode | undefined = node; at; at = parentOf.get(at.id)) {
+      const found = packageOf(at.callFrame);
+      if (found === undefined) continue;
+      owner ??= found; // the innermost package, or node core when nothing else calls it
+      if (!skipCore) break;
+      if (found !== 'node core') {
+        owner = found;
+        break;
+      }
+    }
+    const key = owner ?? node.callFrame.functionName; // (idle), (garbage collector), (program)
+    totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
+  }
+  return totals;
+}
+
 function top(totals: Map<string, number>, count: number): Array<[string, number]> {
   return [...totals].sort((a, b) => b[1] - a[1]).slice(0, count);
 }
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' } },
+  options: { top: { type: 'string', default: '25' }, by: { type: 'string', default: 'function' } },
 });
 const count = Number(values.top);
 for (const file of positionals) {
@@ -52,10 +96,13 @@ for (const file of positionals) {
   if ('nodes' in profile) {
     // Each sample is one tick of the sampling interval spent in that node (its self time).
     const msPerSample = (profile.endTime - profile.startTime) / 1_000 / Math.max(1, profile.samples.length);
-    for (const node of profile.nodes) {
-      const key = where(node.callFrame);
-      totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
-    }
+    if (values.by === 'package' || values.by === 'caller')
+      for (const [key, ms] of byPackage(profile, msPerSample, values.by === 'caller')) totals.set(key, ms);
+    else
+      for (const node of profile.nodes) {
+        const key = where(node.callFrame);
+        totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
+      }
     const all = [...totals.values()].reduce((a, b) => a + b, 0);
     console.log(`${file}: ${Math.round(all)} ms sampled; self time`);
     for (const [key, ms] of top(totals, count))
