@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from './commands.js';
-import { freePort } from './ports.js';
+import { freePort, retryWhenPortTaken } from './ports.js';
 import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 
 export interface LocalClickHouse {
@@ -118,8 +118,15 @@ ${extraProfileXml}    </default>
 </yandex>
 `;
 
-/** Starts a ClickHouse server with its own config, dirs and loopback ports; ready when /ping answers. */
-export async function startClickHouseServer(options: StartClickHouseOptions = {}): Promise<LocalClickHouse> {
+/**
+ * Starts a ClickHouse server with its own config, dirs and loopback ports; ready when /ping answers. A fresh
+ * start is tried again on new ports when one was taken before the server bound it.
+ */
+export function startClickHouseServer(options: StartClickHouseOptions = {}): Promise<LocalClickHouse> {
+  return retryWhenPortTaken(options.reuse === undefined, () => startClickHouseServerOnce(options));
+}
+
+async function startClickHouseServerOnce(options: StartClickHouseOptions): Promise<LocalClickHouse> {
   const started = Date.now();
   const { command, args } = await serverCommand();
   const dir = options.reuse?.dir ?? (await mkdtemp(join(tmpdir(), 'okendo-clickhouse-')));

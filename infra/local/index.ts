@@ -39,7 +39,7 @@ export {
   stopKafkaCluster,
   stopKafkaNode,
 } from './kafka-cluster.js';
-export { freePort } from './ports.js';
+export { freePort, retryWhenPortTaken } from './ports.js';
 export { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
 export {
   type LocalPrometheus,

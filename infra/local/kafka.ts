@@ -5,7 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { execFileAsync, findExecutable, javaBinary, localAsset } from './commands.js';
-import { freePort } from './ports.js';
+import { freePort, retryWhenPortTaken } from './ports.js';
 import { isAlive, killProcess, spawnDaemon, stopProcess, waitUntil } from './processes.js';
 import { kafkaLogsThroughLog4j2, kafkaVersion } from './versions.js';
 
@@ -277,8 +277,15 @@ export async function logTail(logFile: string): Promise<string> {
   return `--- ${logFile} (tail) ---\n${log.split('\n').slice(-30).join('\n')}`;
 }
 
-/** Starts a single-node KRaft broker on free loopback ports and waits until the admin client lists topics. */
-export async function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
+/**
+ * Starts a single-node KRaft broker on free loopback ports and waits until the admin client lists topics.
+ * A fresh start is tried again on new ports when one was taken before the broker bound it.
+ */
+export function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
+  return retryWhenPortTaken(options.reuse === undefined, () => startKafkaOnce(options));
+}
+
+async function startKafkaOnce(options: StartKafkaOptions): Promise<LocalKafka> {
   const started = Date.now();
   const reuse = options.reuse;
   // A restart runs the version its data was written by.

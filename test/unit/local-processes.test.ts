@@ -7,6 +7,7 @@ import {
   kafkaVersion,
   PINNED_KAFKA_4_VERSION,
   PINNED_KAFKA_VERSION,
+  retryWhenPortTaken,
   stopProcess,
   VERIFIED_KAFKA_VERSIONS,
 } from '@okendo/infra/local';
@@ -70,5 +71,39 @@ describe('kafkaVersion', () => {
     expect(() => kafkaVersion({ KAFKA_VERSION: 'latest' })).toThrow(
       /KAFKA_VERSION must look like 3.9.1, got "latest"/,
     );
+  });
+});
+
+describe('retryWhenPortTaken', () => {
+  const portTaken = new Error(
+    'the broker process exited\nCaused by: java.net.BindException: Address already in use',
+  );
+  /** A start that fails `failures` times with `error`, then succeeds; counts its calls. */
+  function flakyStart(failures: number, error: Error) {
+    let calls = 0;
+    const start = async () => {
+      calls += 1;
+      if (calls <= failures) throw error;
+      return 'started';
+    };
+    return { start, calls: () => calls };
+  }
+
+  it('starts a fresh service again on new ports when its port was taken, up to 3 attempts', async () => {
+    const twice = flakyStart(2, portTaken);
+    expect(await retryWhenPortTaken(true, twice.start)).toBe('started');
+    expect(twice.calls()).toBe(3);
+    const always = flakyStart(3, portTaken);
+    await expect(retryWhenPortTaken(true, always.start)).rejects.toThrow('Address already in use');
+    expect(always.calls()).toBe(3);
+  });
+
+  it('never retries a restart on known ports, nor another failure', async () => {
+    const restart = flakyStart(1, portTaken);
+    await expect(retryWhenPortTaken(false, restart.start)).rejects.toThrow('Address already in use');
+    expect(restart.calls()).toBe(1);
+    const other = flakyStart(1, new Error('the broker process exited: out of disk'));
+    await expect(retryWhenPortTaken(true, other.start)).rejects.toThrow('out of disk');
+    expect(other.calls()).toBe(1);
   });
 });
