@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalClickHouse, startClickHouseServer, stopClickHouseServer } from './clickhouse-server.js';
-import { freePort } from './ports.js';
+import { freePort, retryWhenPortTaken } from './ports.js';
 import { isAlive, waitUntil } from './processes.js';
 import { type LocalZooKeeper, startZooKeeper, stopZooKeeper } from './zookeeper.js';
 
@@ -143,10 +143,15 @@ async function readsZooKeeper(url: string): Promise<boolean> {
   return response.ok;
 }
 
-/** Starts ZooKeeper, then every node in parallel; 2 shards x 2 replicas by default. */
-export async function startClickHouseCluster(
-  options: StartClusterOptions = {},
-): Promise<LocalClickHouseCluster> {
+/**
+ * Starts ZooKeeper, then every node in parallel; 2 shards x 2 replicas by default. Started again on new ports
+ * when one was taken before ZooKeeper or a node bound it.
+ */
+export function startClickHouseCluster(options: StartClusterOptions = {}): Promise<LocalClickHouseCluster> {
+  return retryWhenPortTaken(true, () => startClickHouseClusterOnce(options));
+}
+
+async function startClickHouseClusterOnce(options: StartClusterOptions): Promise<LocalClickHouseCluster> {
   const started = Date.now();
   const name = options.name ?? 'okendo_cluster';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid cluster name ${JSON.stringify(name)}`);

@@ -20,7 +20,7 @@ import {
   spawnBroker,
   writeNodeFiles,
 } from './kafka.js';
-import { freePort } from './ports.js';
+import { freePort, retryWhenPortTaken } from './ports.js';
 import { isAlive, killProcess, stopProcess, waitUntil } from './processes.js';
 import { kafkaVersion } from './versions.js';
 
@@ -85,8 +85,15 @@ export async function liveBrokerIds(brokers: string): Promise<number[]> {
   }
 }
 
-/** Starts every node at once and waits until the cluster lists all of them as brokers. */
-export async function startKafkaCluster(options: StartKafkaClusterOptions = {}): Promise<LocalKafkaCluster> {
+/**
+ * Starts every node at once and waits until the cluster lists all of them as brokers; started again on new
+ * ports when one was taken before a node bound it.
+ */
+export function startKafkaCluster(options: StartKafkaClusterOptions = {}): Promise<LocalKafkaCluster> {
+  return retryWhenPortTaken(true, () => startKafkaClusterOnce(options));
+}
+
+async function startKafkaClusterOnce(options: StartKafkaClusterOptions): Promise<LocalKafkaCluster> {
   const started = Date.now();
   const version = options.version ?? kafkaVersion();
   const size = options.nodes ?? 3;
