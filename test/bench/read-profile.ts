@@ -2,7 +2,7 @@
  * Reads a V8 profile written under BENCH_PROFILE (measure.ts) in the terminal: the functions with the most
  * self time of a .cpuprofile, or the allocation sites holding the most memory of a .heapprofile (sampled
  * allocations still live when the process exited), grouped by function and file.
- *   npx tsx test/bench/read-profile.ts output/bench/profiles/CPU....cpuprofile [--top 25] [--by package]
+ *   npx tsx test/bench/read-profile.ts output/bench/profiles/CPU....cpuprofile [--top 25] [--by function|package|caller]
  * `--by package` sums self time per package (node_modules/<name>, services/<name>, node core); a native frame
  * (writev, Hmac, JSON.parse's helpers) counts for the package of the JavaScript that called it. `--by caller`
  * also counts node core's time for the package that called into it (kafkajs' socket writes, the ingest's HMAC);
@@ -53,32 +53,27 @@ function packageOf(frame: CallFrame): string | undefined {
   return inRepo ? `${inRepo[1]}/${inRepo[2]}` : file;
 }
 
-/** Self time per package; a native frame counts for its nearest JavaScript caller's package. */
-function byPackage(profile: CpuProfile, msPerSample: number, skipCore: boolean): Map<string, number> {
+/** Each node's parent, from the nodes' child lists. */
+function parents(profile: CpuProfile): Map<number, CpuNode> {
   const parentOf = new Map<number, CpuNode>();
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  for (const node of profile.nodes)
-    for (const child of node.children ?? []) {
-      const childNode = byId.get(child);
-      if (childNode) parentOf.set(childNode.id, node);
-    }
-  const totals = new Map<string, number>();
-  for (const node of profile.nodes) {
-    let owner: string | undefined;
-    for (let at: CpuNode | undefined = node; at; at = parentOf.get(at.id)) {
-      const found = packageOf(at.callFrame);
-      if (found === undefined) continue;
-      owner ??= found; // the innermost package, or node core when nothing else calls it
-      if (!skipCore) break;
-      if (found !== 'node core') {
-        owner = found;
-        break;
-      }
-    }
-    const key = owner ?? node.callFrame.functionName; // (idle), (garbage collector), (program)
-    totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  return parentOf;
+}
+
+/**
+ * The package a node's self time counts for: its own, or for a native frame its nearest JavaScript caller's;
+ * with `skipCore`, the nearest package above node core (node core only when nothing else is on the stack).
+ * (idle), (garbage collector) and (program) have no caller and keep their names.
+ */
+function ownerOf(node: CpuNode, parentOf: Map<number, CpuNode>, skipCore: boolean): string {
+  let owner: string | undefined;
+  for (let at: CpuNode | undefined = node; at; at = parentOf.get(at.id)) {
+    const found = packageOf(at.callFrame);
+    if (found === undefined) continue;
+    owner ??= found;
+    if (!skipCore || found !== 'node core') return found;
   }
-  return totals;
+  return owner ?? node.callFrame.functionName;
 }
 
 function top(totals: Map<string, number>, count: number): Array<[string, number]> {
@@ -90,19 +85,22 @@ const { values, positionals } = parseArgs({
   options: { top: { type: 'string', default: '25' }, by: { type: 'string', default: 'function' } },
 });
 const count = Number(values.top);
+const by = values.by;
+if (by !== 'function' && by !== 'package' && by !== 'caller') {
+  console.error(`--by ${by}: expected function, package or caller`);
+  process.exit(2);
+}
 for (const file of positionals) {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile | { head: HeapNode };
   const totals = new Map<string, number>();
   if ('nodes' in profile) {
     // Each sample is one tick of the sampling interval spent in that node (its self time).
     const msPerSample = (profile.endTime - profile.startTime) / 1_000 / Math.max(1, profile.samples.length);
-    if (values.by === 'package' || values.by === 'caller')
-      for (const [key, ms] of byPackage(profile, msPerSample, values.by === 'caller')) totals.set(key, ms);
-    else
-      for (const node of profile.nodes) {
-        const key = where(node.callFrame);
-        totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
-      }
+    const parentOf = parents(profile);
+    for (const node of profile.nodes) {
+      const key = by === 'function' ? where(node.callFrame) : ownerOf(node, parentOf, by === 'caller');
+      totals.set(key, (totals.get(key) ?? 0) + (node.hitCount ?? 0) * msPerSample);
+    }
     const all = [...totals.values()].reduce((a, b) => a + b, 0);
     console.log(`${file}: ${Math.round(all)} ms sampled; self time`);
     for (const [key, ms] of top(totals, count))
